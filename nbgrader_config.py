@@ -1,0 +1,19 @@
+"""nbgrader settings for the course (instructor side; learners need none of this)."""
+
+c = get_config()  # noqa: F821  (nbgrader provides get_config)
+
+c.CourseDirectory.course_id = "healthpath"
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+
+# Every assignment starts with the course header (how to work, how to check, academic honesty).
+c.IncludeHeaderFooter.header = "source/header.ipynb"
+
+# Training cells take longer than nbgrader's default 30 s.
+c.Execute.timeout = 300
+c.Execute.interrupt_on_timeout = True
