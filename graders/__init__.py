@@ -1,0 +1,1 @@
+"""Instructor tooling: release, sandboxed autograding, feedback, grade reports and the course gate."""

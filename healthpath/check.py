@@ -1,0 +1,180 @@
+"""Self-checks for the course's exercises.
+
+Each check raises :class:`CheckFailed` with a message that says what is wrong and how to fix it,
+never the expected value. Checks are strict: a DataFrame where a Series is asked for, an int where a
+float is asked for, or an object that claims to equal everything all fail.
+
+``observe`` is for the instructor's hidden tests: it records a value, and at grading time a trusted
+process outside the notebook compares it with what the reference solution records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from healthpath import records
+
+OBSERVATIONS_ENV = "HEALTHPATH_OBSERVATIONS"
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass; the message says what is wrong and how to fix it."""
+
+
+def _fail(what: str, problem: str, fix: str = "") -> None:
+    raise CheckFailed(f"{what}: {problem}." + (f" {fix}" if fix else ""))
+
+
+def is_a(value: Any, types: type | tuple[type, ...], what: str) -> None:
+    """Check that ``value`` is an instance of ``types`` (bool never passes for int or float)."""
+    types = types if isinstance(types, tuple) else (types,)
+    names = " or ".join(t.__name__ for t in types)
+    if isinstance(value, bool) and bool not in types:
+        _fail(what, f"got a bool, expected {names}")
+    if not isinstance(value, types):
+        _fail(what, f"got a {type(value).__name__}, expected {names}",
+              "Check what your code returns (a missing `return` gives None).")
+
+
+def equal(actual: Any, expected: Any, what: str) -> None:
+    """Check that ``actual`` equals ``expected`` exactly: same type, same value."""
+    _compare(_record(actual, what), expected, what, rtol=0.0, atol=0.0)
+
+
+def close(actual: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 0.0) -> None:
+    """Check numbers or arrays against ``expected`` within the stated tolerances (an int may
+    stand for a float)."""
+    actual_record = _record(actual, what)
+    if isinstance(expected, float) and actual_record["kind"] == "int":
+        actual_record = {"kind": "float", "value": float(actual_record["value"])}
+    _compare(actual_record, expected, what, rtol=rtol, atol=atol)
+
+
+def _record(value: Any, what: str) -> records.Record:
+    try:
+        return records.encode(value)
+    except records.UnrecordableError as error:
+        _fail(what, str(error))
+
+
+def _compare(actual_record: records.Record, expected: Any, what: str, rtol: float,
+             atol: float) -> None:
+    reason = records.compare(records.encode(expected), actual_record, rtol, atol)
+    if reason is not None:
+        _fail(what, reason, "Re-read the exercise's specification (types, units, rounding).")
+
+
+def frame(
+    df: Any,
+    what: str,
+    columns: Iterable[str] | None = None,
+    n_rows: int | None = None,
+    index_name: str | None = None,
+    no_missing: Iterable[str] = (),
+) -> None:
+    """Check a DataFrame's type, exact columns (in order), row count, index name and gaps."""
+    is_a(df, pd.DataFrame, what)
+    if columns is not None and list(df.columns) != list(columns):
+        missing = [c for c in columns if c not in df.columns]
+        extra = [c for c in df.columns if c not in list(columns)]
+        _fail(what, f"its columns are not the required ones (missing: {missing}, unexpected: "
+              f"{extra}, or in another order)", "Return exactly the columns the exercise lists.")
+    if n_rows is not None and len(df) != n_rows:
+        _fail(what, f"it has {len(df)} rows, not {n_rows}")
+    if index_name is not None and df.index.name != index_name:
+        _fail(what, f"its index is named {df.index.name!r}, not {index_name!r}",
+              "Use df.set_index(...) or rename the index.")
+    for column in no_missing:
+        if column in df.columns and df[column].isna().any():
+            _fail(what, f"column {column!r} has {int(df[column].isna().sum())} missing values",
+                  "Handle missing values as the exercise describes.")
+
+
+def array(a: Any, what: str, shape: tuple[int | None, ...] | None = None,
+          dtype_kind: str | None = None) -> None:
+    """Check a NumPy array's type, shape (None matches any size) and dtype kind ('f', 'i', 'b'...)."""
+    is_a(a, np.ndarray, what)
+    if shape is not None and (
+        a.ndim != len(shape) or any(s is not None and s != n for s, n in zip(shape, a.shape))
+    ):
+        _fail(what, f"its shape is {a.shape}, expected {shape} (None: any size)")
+    if dtype_kind is not None and a.dtype.kind not in dtype_kind:
+        _fail(what, f"its dtype is {a.dtype}, expected kind {dtype_kind!r}",
+              "Convert with .astype(...) if the values are right.")
+
+
+def fitted(estimator: Any, what: str) -> None:
+    """Check that a scikit-learn estimator or pipeline has been fitted."""
+    from sklearn.base import BaseEstimator
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    is_a(estimator, BaseEstimator, what)
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        _fail(what, "it has not been fitted", "Call .fit(X_train, y_train) before returning it.")
+
+
+def figure(fig_or_ax: Any, what: str, title: bool = True, xlabel: bool = True,
+           ylabel: bool = True) -> None:
+    """Check that every plot in a matplotlib Figure (or one Axes) has a title and axis labels."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    is_a(fig_or_ax, (Figure, Axes), what)
+    axes = fig_or_ax.get_axes() if isinstance(fig_or_ax, Figure) else [fig_or_ax]
+    plots = [ax for ax in axes if ax.has_data()]
+    if not plots:
+        _fail(what, "it has no plotted data", "Draw on the Axes you return.")
+    for number, ax in enumerate(plots, start=1):
+        where = f"plot {number}" if len(plots) > 1 else "the plot"
+        if title and not (ax.get_title() or (isinstance(fig_or_ax, Figure) and fig_or_ax._suptitle)):
+            _fail(what, f"{where} has no title", "Use ax.set_title(...).")
+        if xlabel and not ax.get_xlabel():
+            _fail(what, f"{where} has no x-axis label", "Use ax.set_xlabel(...) with units.")
+        if ylabel and not ax.get_ylabel():
+            _fail(what, f"{where} has no y-axis label", "Use ax.set_ylabel(...) with units.")
+
+
+def raises(function: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+    """The name of the exception ``function(*args, **kwargs)`` raises, or ``"no error"``."""
+    try:
+        function(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the point is to report any exception
+        return type(error).__name__
+    return "no error"
+
+
+def observe(key: str, value: Any, rtol: float = 0.0, atol: float = 0.0) -> None:
+    """Record ``value`` under ``key`` for grading (hidden tests only).
+
+    At grading time a trusted process compares each key's values with those the reference
+    solution records (tolerances: the reference's). In a learner's own kernel this only checks
+    that the value can be recorded.
+    """
+    if not isinstance(key, str) or not key:
+        raise TypeError("observe needs a non-empty string key")
+    record = _record(value, key)
+    target = os.environ.get(OBSERVATIONS_ENV)
+    if not target:
+        return
+    line = {"key": key, "record": record, "rtol": float(rtol), "atol": float(atol),
+            "cell": _execution_count()}
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")
+
+
+def _execution_count() -> int | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
