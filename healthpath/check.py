@@ -178,3 +178,85 @@ def _execution_count() -> int | None:
         return None
     shell = get_ipython()
     return None if shell is None else shell.execution_count
+
+
+def series(s: Any, what: str, name: str | None = None, length: int | None = None,
+           dtype_kind: str | None = None, index_name: str | None = None,
+           no_missing: bool = False) -> None:
+    """Check a pandas Series' type, name, length, dtype kind ('f', 'i', 'b', 'O'...), index name
+    and gaps."""
+    is_a(s, pd.Series, what)
+    if name is not None and s.name != name:
+        _fail(what, f"it is named {s.name!r}, not {name!r}", "Use .rename(...) to name it.")
+    if length is not None and len(s) != length:
+        _fail(what, f"it has {len(s)} values, not {length}")
+    if dtype_kind is not None and s.dtype.kind not in dtype_kind:
+        _fail(what, f"its dtype is {s.dtype}, expected kind {dtype_kind!r}",
+              "Convert with .astype(...) if the values are right.")
+    if index_name is not None and s.index.name != index_name:
+        _fail(what, f"its index is named {s.index.name!r}, not {index_name!r}",
+              "Use .rename_axis(...) or build it from a frame indexed that way.")
+    if no_missing and s.isna().any():
+        _fail(what, f"it has {int(s.isna().sum())} missing values",
+              "Handle missing values as the exercise describes.")
+
+
+def same_index(actual: Any, reference: Any, what: str, reference_what: str) -> None:
+    """Check that Series/DataFrame ``actual`` has exactly the index (labels and order) of
+    ``reference``, e.g. predictions aligned with the rows of ``X_test``."""
+    is_a(actual, (pd.Series, pd.DataFrame), what)
+    is_a(reference, (pd.Series, pd.DataFrame, pd.Index), reference_what)
+    index = reference if isinstance(reference, pd.Index) else reference.index
+    if len(actual.index) != len(index):
+        _fail(what, f"its index has {len(actual.index)} labels, {reference_what}'s has {len(index)}",
+              "Keep one row per row of " + reference_what + ".")
+    reason = records.compare(_record(index, reference_what), _record(actual.index, what))
+    if reason is not None:
+        _fail(what, f"its index is not the index of {reference_what} ({reason})",
+              "Build it from " + reference_what + " without sorting, resetting or shuffling rows "
+              "(pass index=... when you wrap a NumPy result).")
+
+
+def pipeline(est: Any, what: str, steps: Iterable[type] | None = None) -> None:
+    """Check a scikit-learn Pipeline and, when given, the type of each of its steps in order."""
+    from sklearn.pipeline import Pipeline
+
+    is_a(est, Pipeline, what)
+    if steps is None:
+        return
+    steps = list(steps)
+    names = [type(step).__name__ for _, step in est.steps]
+    wanted = [step.__name__ for step in steps]
+    if len(est.steps) != len(steps):
+        _fail(what, f"it has {len(est.steps)} steps ({', '.join(names)}), not {len(steps)}",
+              f"Build it as make_pipeline({', '.join(wanted)}).")
+    for number, ((_, step), kind) in enumerate(zip(est.steps, steps), start=1):
+        if not isinstance(step, kind):
+            _fail(what, f"step {number} is a {type(step).__name__}, expected a {kind.__name__}",
+                  f"Build it as make_pipeline({', '.join(wanted)}).")
+
+
+def keras_model(model: Any, what: str, input_shape: tuple[int | None, ...] | None = None,
+                n_outputs: int | None = None) -> None:
+    """Check a built Keras model, its input shape (without the batch axis; None matches any
+    size) and its number of outputs per example (the last axis of its output)."""
+    import keras
+
+    is_a(model, keras.Model, what)
+    if not model.built or not model.inputs:
+        _fail(what, "it has not been built (its input shape is unknown)",
+              "Start it with keras.Input(shape=...) or call .build(...) before returning it.")
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        _fail(what, f"it has {len(model.inputs)} inputs and {len(model.outputs)} outputs, not one of "
+              "each", "Use one keras.Input and one final layer.")
+    shape = tuple(model.inputs[0].shape[1:])
+    if input_shape is not None and (
+        len(shape) != len(input_shape)
+        or any(s is not None and s != n for s, n in zip(input_shape, shape))
+    ):
+        _fail(what, f"its input shape (without the batch axis) is {shape}, expected {input_shape} "
+              "(None: any size)", "Set keras.Input(shape=...) to the shape of one example.")
+    outputs = model.outputs[0].shape[-1]
+    if n_outputs is not None and outputs != n_outputs:
+        _fail(what, f"it gives {outputs} outputs per example, not {n_outputs}",
+              "Give the final layer as many units as the exercise asks for.")
