@@ -1,0 +1,1 @@
+"""Synthetic health datasets with known ground truth, generated deterministically from a seed."""

@@ -1,0 +1,3 @@
+"""Synthetic physiological signals with known ground truth: bedside vital signs."""
+
+DATASETS = []
