@@ -17,3 +17,11 @@ c.IncludeHeaderFooter.header = "source/header.ipynb"
 # Training cells take longer than nbgrader's default 30 s.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# Autograding runs each submission in a bubblewrap sandbox and scores test cells from verdicts
+# computed outside the kernel; Python warnings and TensorFlow logs on stderr never cost points.
+# See graders/SANDBOX.md (limits: c.Sandbox.cell_timeout, notebook_timeout, memory_mb, ...).
+from graders.preprocessors import use_verified_grading  # noqa: E402
+
+use_verified_grading(c)
+c.Sandbox.cell_timeout = c.Execute.timeout

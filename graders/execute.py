@@ -1,0 +1,220 @@
+"""Execute a notebook in the sandbox and read back its outputs and observations as untrusted data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import stat
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from graders import sandbox as sandboxing
+from graders.sandbox import Limits
+from healthpath.check import OBSERVATIONS_ENV
+
+log = logging.getLogger(__name__)
+
+NOTEBOOK, EXECUTED, OBSERVATIONS = "notebook.ipynb", "executed.ipynb", "observations.jsonl"
+STATUSES = ("ok", "timeout", "memory", "crashed", "rejected")
+
+
+@dataclass
+class Execution:
+    """The result of one run: per-cell ``outputs`` and ``execution_counts`` (None for markdown),
+    the kernel's ``observations``, a ``status`` from :data:`STATUSES` with its ``reason``, the
+    run's ``seconds``, and ``problems`` met while reading the observations."""
+
+    outputs: list[list[dict[str, Any]] | None]
+    execution_counts: list[int | None]
+    observations: list[dict[str, Any]]
+    status: str
+    reason: str
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the execution cache)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Execution:
+        """The inverse of :meth:`to_json`."""
+        return cls(**data)
+
+
+def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> Execution:
+    """Execute ``nb`` (not modified) in a fresh sandbox and read back what it produced.
+
+    Raises :class:`graders.sandbox.SandboxUnavailable` when ``sandbox`` is True and bubblewrap is
+    missing. Whatever the notebook does, this returns an :class:`Execution`.
+    """
+    if sandbox:
+        sandboxing.bwrap_path()
+    work = Path(tempfile.mkdtemp(prefix="healthpath-run-"))
+    try:
+        scratch = work / "scratch"
+        scratch.mkdir()
+        nbformat.write(_without_outputs(nb), scratch / NOTEBOOK)
+        inside = Path(sandboxing.SCRATCH) if sandbox else scratch
+        env = {
+            "HOME": str(inside), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "IPYTHONDIR": str(inside / ".ipython"), "JUPYTER_RUNTIME_DIR": str(inside / ".runtime"),
+            "MPLCONFIGDIR": str(inside / ".matplotlib"), "MPLBACKEND": "Agg",
+            "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+            OBSERVATIONS_ENV: str(inside / OBSERVATIONS),
+        }
+        command = [sys.executable, "-m", "graders.runner", NOTEBOOK, EXECUTED,
+                   "--cell-timeout", str(limits.cell_timeout),
+                   "--max-cell-output", str(limits.max_cell_output_bytes)]
+        done = sandboxing.run(command, scratch=scratch, env=env, limits=limits,
+                              log_path=work / "runner.log", sandbox=sandbox)
+        return _read_back(nb, scratch, done, limits)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _without_outputs(nb: NotebookNode) -> NotebookNode:
+    clean = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return clean
+
+
+def _read_back(nb: NotebookNode, scratch: Path, done: sandboxing.Completed, limits: Limits) -> Execution:
+    codes = [cell.cell_type == "code" for cell in nb.cells]
+    empty = Execution(outputs=[[] if code else None for code in codes],
+                      execution_counts=[None] * len(codes), observations=[], status="ok", reason="",
+                      seconds=done.seconds)
+    if done.timed_out:
+        return _stopped(empty, "timeout", f"the notebook ran for more than {limits.notebook_timeout} s "
+                                          "and was stopped")
+    if done.out_of_memory:
+        return _stopped(empty, "memory", f"the notebook used more than {limits.memory_bytes // 2**20} "
+                                         "MiB of memory and was stopped")
+    try:
+        executed = nbformat.reads(_read_capped(scratch / EXECUTED, limits.max_notebook_bytes),
+                                  as_version=4)
+        _check_same_cells(nb, executed)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        if done.returncode != 0:
+            return _stopped(empty, "crashed", _crash_reason(done))
+        return _stopped(empty, "rejected", f"the executed notebook could not be used: {error}")
+    observations, problems = read_observations(scratch / OBSERVATIONS, limits.max_observation_bytes)
+    result = Execution(
+        outputs=[_clean_outputs(cell.get("outputs", [])) if code else None
+                 for cell, code in zip(executed.cells, codes)],
+        execution_counts=[cell.get("execution_count") if code else None
+                          for cell, code in zip(executed.cells, codes)],
+        observations=observations, status="ok", reason="", seconds=done.seconds, problems=problems)
+    if done.returncode != 0:
+        result.status, result.reason = "crashed", _crash_reason(done)
+    return result
+
+
+def _stopped(execution: Execution, status: str, reason: str) -> Execution:
+    execution.status, execution.reason = status, reason
+    return execution
+
+
+def _crash_reason(done: sandboxing.Completed) -> str:
+    last = [line for line in done.log_tail.splitlines() if line.strip()][-1:] or ["no message"]
+    return f"the notebook's run ended abnormally (exit status {done.returncode}): {last[0][:300]}"
+
+
+def _read_capped(path: Path, cap: int) -> str:
+    """Read a regular file written by untrusted code: no symlinks, FIFOs or devices, at most ``cap``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        data = handle.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"{path.name} is larger than {cap} bytes")
+    return data.decode("utf-8")
+
+
+def _check_same_cells(nb: NotebookNode, executed: NotebookNode) -> None:
+    if len(executed.cells) != len(nb.cells):
+        raise ValueError(f"it has {len(executed.cells)} cells, not {len(nb.cells)}")
+    for number, (mine, theirs) in enumerate(zip(nb.cells, executed.cells), start=1):
+        if mine.get("id") != theirs.get("id") or mine.cell_type != theirs.cell_type:
+            raise ValueError(f"cell {number} is not the cell that was sent (id or type changed)")
+
+
+def _clean_outputs(outputs: Any) -> list[dict[str, Any]]:
+    """Outputs as plain, valid nbformat output dicts (anything else is dropped)."""
+    clean = []
+    for output in outputs if isinstance(outputs, list) else []:
+        try:
+            node = nbformat.from_dict(json.loads(json.dumps(output)))
+            nbformat.validator.validate(node, ref="output", version=4)
+        except (ValueError, TypeError, nbformat.ValidationError):
+            continue
+        clean.append(json.loads(json.dumps(node)))
+    return clean
+
+
+def read_observations(path: Path, cap: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Well-formed observation lines of ``path`` and a list of problems (malformed lines, size)."""
+    try:
+        text = _read_capped(path, cap)
+    except FileNotFoundError:
+        return [], []
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        return [], [f"the observations were not read: {error}"]
+    observations, problems = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            item = json.loads(line)
+            if not (isinstance(item, dict) and isinstance(item.get("key"), str)
+                    and isinstance(item.get("record"), dict)):
+                raise ValueError("it lacks a string 'key' or a 'record'")
+            observations.append({"key": item["key"], "record": item["record"],
+                                 "rtol": _number(item.get("rtol")), "atol": _number(item.get("atol")),
+                                 "cell": item.get("cell") if type(item.get("cell")) is int else None})
+        except ValueError as error:
+            problems.append(f"observation line {number} is malformed: {str(error)[:100]}")
+    return observations, problems
+
+
+def _number(value: Any) -> float:
+    return float(value) if type(value) in (int, float) else 0.0
+
+
+def cache_key(nb: NotebookNode) -> str:
+    """sha256 of the notebook's cell ids, types and sources (what determines an execution)."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        digest.update(json.dumps([cell.get("id"), cell.cell_type, cell.source]).encode("utf-8"))
+    return digest.hexdigest()
+
+
+class ExecutionCache:
+    """Executions stored as JSON under ``folder`` (e.g. ``<course>/nbgrader_work/executions``)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def get(self, key: str) -> Execution | None:
+        """The stored execution for ``key``, or None."""
+        path = self.folder / f"{key}.json"
+        if not path.exists():
+            return None
+        return Execution.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def put(self, key: str, execution: Execution) -> None:
+        """Store ``execution`` atomically (a kill never leaves half a file)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(execution.to_json()), encoding="utf-8")
+        os.replace(temporary, self.folder / f"{key}.json")

@@ -1,0 +1,74 @@
+"""``SandboxedExecute``: nbgrader's Execute replaced by a sandboxed run and outside verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat import NotebookNode
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from graders import reference, verdict
+from graders.execute import Execution, ExecutionCache, cache_key, run_notebook
+from graders.sandbox import Sandbox, SandboxUnavailable, bwrap_path
+
+
+def execution_cache(course_root: Path) -> ExecutionCache:
+    """The course's cache of sandboxed executions."""
+    return ExecutionCache(Path(course_root) / "nbgrader_work" / "executions")
+
+
+def use_bwrap(settings: Sandbox) -> bool:
+    """True when bubblewrap is there; False (after a warning) when it is missing and not required."""
+    try:
+        bwrap_path()
+        return True
+    except SandboxUnavailable:
+        if settings.required:
+            raise
+        return False
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """Execute the prepared notebook in the sandbox (or take the cached execution), copy only the
+    outputs back, and judge every autograded test cell against the reference observations.
+
+    The verdicts go to ``resources["healthpath"]["verdicts"]`` (for SaveVerifiedGrades) and a
+    failed cell gets a ``HiddenCheckFailed`` error output.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        """Run (or look up) ``nb``, copy its outputs onto ``nb`` and judge its test cells."""
+        settings = Sandbox(parent=self)
+        coursedir = CourseDirectory(parent=self)
+        root = Path(coursedir.root).resolve()
+        assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
+        sandbox = use_bwrap(settings)
+        cache = execution_cache(root)
+        key = cache_key(nb)
+        execution = cache.get(key)
+        if execution is None:
+            execution = run_notebook(nb, limits=settings.limits(), sandbox=sandbox)
+            cache.put(key, execution)
+        folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
+        source = Path(folder) / f"{notebook}.ipynb"
+        expected = reference.load_or_compute(source, root, limits=settings.limits(), sandbox=sandbox)
+        copy_outputs(nb, execution)
+        verdicts = verdict.judge(nb, execution, expected.cells)
+        verdict.annotate(nb, verdicts)
+        if execution.status != "ok":
+            self.log.error("%s/%s: %s", assignment, notebook, execution.reason)
+        resources["healthpath"] = {"status": execution.status, "reason": execution.reason,
+                                   "verdicts": {v.grade_id: asdict(v) for v in verdicts}}
+        return nb, resources
+
+
+def copy_outputs(nb: NotebookNode, execution: Execution) -> None:
+    """Copy the execution's outputs and counts onto the trusted ``nb`` (sources stay trusted)."""
+    for cell, outputs, count in zip(nb.cells, execution.outputs, execution.execution_counts):
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.from_dict(output) for output in outputs or []]
+            cell.execution_count = count

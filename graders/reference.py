@@ -1,0 +1,64 @@
+"""Reference observations: what the assignment's source notebook (its solution) records.
+
+The source notebook runs in the same sandbox as a submission; its observations, attributed to test
+cells by execution count, are the expected values and tolerances. They are cached under
+``<course>/nbgrader_work/reference/<sha256 of the source notebook>.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from graders.execute import run_notebook
+from graders.sandbox import Limits
+from graders.verdict import attribute
+
+
+class ReferenceFailed(RuntimeError):
+    """The reference solution could not be run to the end; nothing can be graded against it."""
+
+
+@dataclass
+class Reference:
+    """Observations per test cell ``grade_id`` of one source notebook, and authoring problems."""
+
+    source_sha256: str
+    cells: dict[str, list[dict[str, Any]]]
+    problems: list[str]
+
+
+def cache_folder(course_root: Path) -> Path:
+    """Where references are cached for the course at ``course_root``."""
+    return Path(course_root) / "nbgrader_work" / "reference"
+
+
+def load_or_compute(source: Path, course_root: Path, *, limits: Limits, sandbox: bool = True) -> Reference:
+    """The reference of source notebook ``source``, from the cache or by running it.
+
+    Raises :class:`ReferenceFailed` when the solution's run times out, runs out of memory or
+    crashes.
+    """
+    data = Path(source).read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    cached = cache_folder(course_root) / f"{digest}.json"
+    if cached.exists():
+        return Reference(**json.loads(cached.read_text(encoding="utf-8")))
+    nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    execution = run_notebook(nb, limits=limits, sandbox=sandbox)
+    if execution.status != "ok":
+        raise ReferenceFailed(f"{source}: the reference solution could not be run ({execution.status}: "
+                              f"{execution.reason}); fix the source notebook, then grade again.")
+    cells, problems = attribute(nb, execution)
+    reference = Reference(source_sha256=digest, cells=cells, problems=problems)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cached.with_name(f".{digest}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(asdict(reference)), encoding="utf-8")
+    os.replace(temporary, cached)
+    return reference

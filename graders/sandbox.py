@@ -1,0 +1,253 @@
+"""Run an untrusted command inside bubblewrap, with limits enforced from outside.
+
+The sandbox (see graders/SANDBOX.md) has no network, sees read-only system folders, the course's
+Python environment, the ``healthpath`` package and ``datasets/``, and one private writable folder
+(``scratch``, mounted at :data:`SCRATCH`). It runs as an unprivileged user in its own user, pid,
+mount, network, IPC and UTS namespaces. Memory and process count are capped by cgroup v1
+controllers; file size by RLIMIT_FSIZE; wall-clock time by this (trusted) process, which kills the
+whole sandbox when it runs over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets import Bool, Integer
+from traitlets.config import LoggingConfigurable
+
+from healthpath import check
+
+log = logging.getLogger(__name__)
+
+SCRATCH = "/scratch"
+NOBODY = 65534
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Only the /etc files a Python kernel needs: the sandbox never sees the rest of /etc.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "passwd", "group", "hosts",
+             "localtime", "fonts", "mime.types", "matplotlibrc")
+INSTALL_HINT = ("Install it with `apt-get install bubblewrap` (or run `./course test`, which installs it), "
+                "or, knowing that learners' code then runs with your rights, opt out with "
+                "`--no-sandbox` or `c.Sandbox.required = False` in nbgrader_config.py.")
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading needs bubblewrap and it is not installed (or cannot create namespaces here)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits for one sandboxed notebook run (seconds and bytes)."""
+
+    cell_timeout: int = 300
+    notebook_timeout: int = 1800
+    memory_bytes: int = 4 * 2**30
+    max_processes: int = 256
+    max_file_bytes: int = 256 * 2**20
+    max_cell_output_bytes: int = 2 * 2**20
+    max_notebook_bytes: int = 64 * 2**20
+    max_observation_bytes: int = 16 * 2**20
+
+
+class Sandbox(LoggingConfigurable):
+    """Sandbox settings in nbgrader_config.py (``c.Sandbox.<name> = ...``)."""
+
+    required = Bool(True, help="Refuse to grade when bubblewrap is missing (False: run learners' "
+                               "code unconfined, with a loud warning).").tag(config=True)
+    cell_timeout = Integer(Limits.cell_timeout, help="Seconds one cell may run.").tag(config=True)
+    notebook_timeout = Integer(Limits.notebook_timeout,
+                               help="Seconds a whole notebook may run.").tag(config=True)
+    memory_mb = Integer(Limits.memory_bytes // 2**20, help="Memory for one notebook (MiB).").tag(config=True)
+    max_processes = Integer(Limits.max_processes,
+                            help="Processes and threads one notebook may have.").tag(config=True)
+
+    def limits(self) -> Limits:
+        """The configured :class:`Limits`."""
+        return Limits(cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,
+                      memory_bytes=self.memory_mb * 2**20, max_processes=self.max_processes)
+
+
+@dataclass
+class Completed:
+    """How a sandboxed command ended; ``log_tail`` is the end of its stdout/stderr (untrusted)."""
+
+    returncode: int | None
+    seconds: float
+    timed_out: bool
+    out_of_memory: bool
+    log_tail: str
+
+
+def bwrap_path() -> str:
+    """The bubblewrap executable, or :class:`SandboxUnavailable` with how to install it."""
+    path = shutil.which("bwrap") or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
+    if path is None:
+        raise SandboxUnavailable(f"Grading runs learners' code in a bubblewrap sandbox, and `bwrap` "
+                                 f"is not installed. {INSTALL_HINT}")
+    return path
+
+
+def warn_unconfined() -> None:
+    """Say loudly that learners' code is about to run without the sandbox."""
+    message = ("GRADING WITHOUT THE SANDBOX: learners' code runs with your rights and can read the "
+               "solutions and hidden tests in source/, rewrite gradebook.db and reach the network.")
+    log.warning(message)
+    print(f"\n*** WARNING: {message} ***\n", file=sys.stderr)
+
+
+def python_paths() -> list[Path]:
+    """Folders the course's Python needs: the venv, the interpreter it was made from, the package."""
+    package_root = Path(check.__file__).resolve().parent.parent
+    paths = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent]
+    paths += [package_root / name for name in ("healthpath", "graders", "datasets")]
+    unique: list[Path] = []
+    for path in paths:
+        if path.exists() and path not in unique:
+            unique.append(path)
+    return unique
+
+
+def bwrap_command(command: list[str], scratch: Path, env: dict[str, str]) -> list[str]:
+    """The full bwrap command line that runs ``command`` with ``scratch`` as its only writable folder."""
+    args = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
+            "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
+    for directory in SYSTEM_DIRS:
+        if os.path.islink(directory):
+            args += ["--symlink", os.readlink(directory), directory]
+        elif os.path.isdir(directory):
+            args += ["--ro-bind", directory, directory]
+    for name in ETC_FILES:
+        if os.path.exists(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    for path in python_paths():
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+             "--bind", str(scratch), SCRATCH, "--chdir", SCRATCH]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    return [*args, "--", *command]
+
+
+class _Cgroups:
+    """A fresh memory and pids cgroup (v1) for one run; removed, with anything left in it, on exit."""
+
+    def __init__(self, limits: Limits):
+        name = f"healthpath-{uuid.uuid4().hex[:12]}"
+        self.memory = CGROUP_ROOT / "memory" / name
+        self.pids = CGROUP_ROOT / "pids" / name
+        self.limits = limits
+        self.active = False
+
+    def __enter__(self) -> _Cgroups:
+        try:
+            self.memory.mkdir()
+            self.pids.mkdir()
+            (self.memory / "memory.limit_in_bytes").write_text(str(self.limits.memory_bytes))
+            swap = self.memory / "memory.memsw.limit_in_bytes"
+            if swap.exists():
+                swap.write_text(str(self.limits.memory_bytes))
+            (self.pids / "pids.max").write_text(str(self.limits.max_processes))
+            self.active = True
+        except OSError as error:
+            self._remove()
+            log.warning("Memory and process limits are NOT enforced: cgroup v1 memory and pids "
+                        "controllers are not writable under %s (%s).", CGROUP_ROOT, error)
+        return self
+
+    def join(self) -> None:
+        """Move the calling process into both cgroups (runs in the child before exec)."""
+        if self.active:
+            for group in (self.memory, self.pids):
+                (group / "cgroup.procs").write_text(str(os.getpid()))
+
+    def out_of_memory(self) -> bool:
+        """Whether the kernel's OOM killer struck or the limit was hit in this cgroup."""
+        if not self.active:
+            return False
+        control = (self.memory / "memory.oom_control").read_text()
+        kills = dict(line.split() for line in control.splitlines()).get("oom_kill", "0")
+        return int(kills) > 0
+
+    def kill_all(self) -> None:
+        """SIGKILL every process still in the cgroup, until none is left."""
+        if not self.active:
+            return
+        for _ in range(100):
+            pids = (self.pids / "cgroup.procs").read_text().split()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+    def _remove(self) -> None:
+        for group in (self.memory, self.pids):
+            for _ in range(50):
+                try:
+                    group.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+    def __exit__(self, *exc) -> None:
+        self.kill_all()
+        self._remove()
+
+
+def run(command: list[str], *, scratch: Path, env: dict[str, str], limits: Limits, log_path: Path,
+        sandbox: bool = True) -> Completed:
+    """Run ``command`` (in ``scratch``) inside the sandbox, or unconfined when ``sandbox`` is False.
+
+    ``scratch`` is the only folder the command may write; inside the sandbox it is :data:`SCRATCH`.
+    Its stdout and stderr go to ``log_path`` (outside the sandbox; size capped by RLIMIT_FSIZE).
+    """
+    if sandbox:
+        full = bwrap_command(command, scratch, env)
+        full_env = {"PATH": "/usr/bin:/bin"}
+    else:
+        warn_unconfined()
+        full = command
+        full_env = {**env, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    start = time.monotonic()
+    with _Cgroups(limits) as cgroups, open(log_path, "wb") as log_file:
+
+        def confine() -> None:
+            cgroups.join()
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        process = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+                                   env=full_env, cwd=scratch, start_new_session=True, preexec_fn=confine)
+        timed_out = False
+        try:
+            process.wait(timeout=limits.notebook_timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGKILL)
+            cgroups.kill_all()
+            process.wait()
+        out_of_memory = cgroups.out_of_memory()
+    return Completed(returncode=None if timed_out else process.returncode,
+                     seconds=time.monotonic() - start, timed_out=timed_out,
+                     out_of_memory=out_of_memory, log_tail=_tail(log_path))
+
+
+def _tail(path: Path, size: int = 2000) -> str:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - size))
+        return handle.read().decode("utf-8", errors="replace")
