@@ -2,12 +2,23 @@
 
 Each dataset module (``healthpath.data.real``, ``healthpath.data.synthetic.*``) declares its datasets
 as :class:`Dataset` entries in a module-level ``DATASETS`` list; this module gathers them.
+
+``datasets/SHA256SUMS`` records two kinds of file:
+
+- ``<name>/<file>``: a file committed under ``datasets/``;
+- ``_shipped/<package>/<path>``: a file shipped inside an installed Python package, named by its
+  path from the package's import folder (``_shipped/sklearn/datasets/data/breast_cancer.csv`` is
+  ``sklearn/datasets/data/breast_cancer.csv`` in site-packages), so that a changed package file is
+  detected too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.metadata
+import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +33,7 @@ DATASET_MODULES = (
     "healthpath.data.synthetic.signals",
     "healthpath.data.synthetic.omics",
 )
+SHIPPED = "_shipped/"  # prefix of SHA256SUMS keys for files shipped inside installed packages
 
 
 class DatasetError(Exception):
@@ -46,7 +58,9 @@ class Dataset:
     ``load(**options)`` returns the data from the verified committed or shipped files;
     ``generate(seed, **params)`` (synthetic datasets only) builds it afresh in memory, the same
     type as ``load`` returns; ``write(folder, seed)`` writes the committed files of a synthetic
-    dataset (used to regenerate ``datasets/`` byte for byte).
+    dataset as ``folder/<name>/...`` (``folder`` stands for ``datasets/``) and returns their paths
+    (used to regenerate ``datasets/`` byte for byte). ``files`` lists the data files behind the
+    dataset as keys of ``datasets/SHA256SUMS`` (committed or ``_shipped/`` files).
     """
 
     name: str
@@ -57,7 +71,7 @@ class Dataset:
     load: Callable[..., Any]
     generate: Callable[..., Any] | None = None
     write: Callable[[Path, int], list[Path]] | None = None
-    files: tuple[str, ...] = field(default=())  # committed files, relative to datasets/
+    files: tuple[str, ...] = field(default=())  # keys of datasets/SHA256SUMS
 
 
 def _all() -> dict[str, Dataset]:
@@ -135,6 +149,8 @@ def recorded_checksums() -> dict[str, str]:
     """``datasets/SHA256SUMS`` as {relative path: digest}."""
     sums = {}
     manifest = datasets_dir() / "SHA256SUMS"
+    if not manifest.is_file():
+        raise DatasetError(f"{manifest} is missing. Restore it with `git checkout -- datasets/SHA256SUMS`.")
     for number, line in enumerate(manifest.read_text().splitlines(), start=1):
         if not line.strip():
             continue
@@ -145,31 +161,90 @@ def recorded_checksums() -> dict[str, str]:
     return sums
 
 
+def cache_dir() -> Path:
+    """Where optional downloads go: ``$HEALTHPATH_CACHE`` if set, else the user cache folder."""
+    if os.environ.get("HEALTHPATH_CACHE"):
+        return Path(os.environ["HEALTHPATH_CACHE"])
+    import pooch
+
+    return Path(pooch.os_cache("healthpath"))
+
+
+def shipped_file(rel: str) -> Path:
+    """The installed package file behind a ``_shipped/<package>/<path>`` key of SHA256SUMS."""
+    package = file_package(rel)
+    inner = rel.removeprefix(SHIPPED).removeprefix(package + "/")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetError(
+            f"{rel}: the package {package!r} is not installed. Install the course environment with "
+            "`pip install -c constraints.txt -e .` from the course checkout."
+        )
+    return Path(spec.submodule_search_locations[0]) / inner
+
+
+def _reinstall_hint(rel: str) -> str:
+    package = file_package(rel)
+    dists = importlib.metadata.packages_distributions().get(package, [package])
+    dist = dists[0]
+    try:
+        version = importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        version = "not installed"
+    return (
+        f"The installed {dist} ({version}) does not ship the file the course was checked "
+        f"against: reinstall the pinned version with "
+        f"`pip install -c constraints.txt --force-reinstall --no-deps {dist}`."
+    )
+
+
+def file_of(rel: str) -> Path:
+    """The file behind a SHA256SUMS key: committed under ``datasets/`` or shipped in a package."""
+    return shipped_file(rel) if rel.startswith(SHIPPED) else datasets_dir() / rel
+
+
 def verified(rel: str, dataset: str) -> Path:
-    """The committed file ``datasets/<rel>``, after checking it against SHA256SUMS."""
-    file = datasets_dir() / rel
+    """The file behind SHA256SUMS key ``rel`` (see :func:`file_of`), after checking its sha256."""
+    file = file_of(rel)
+    shipped = rel.startswith(SHIPPED)
     if not file.is_file():
+        if shipped:
+            raise DatasetError(f"Dataset {dataset!r}: {file} is missing. " + _reinstall_hint(rel))
         raise DatasetError(
             f"Dataset {dataset!r}: the file {file} is missing. Restore it with "
             f"`git checkout -- datasets/{rel}` or regenerate it with `healthpath data regenerate`."
         )
     expected = recorded_checksums().get(rel)
     if expected is None:
-        raise ChecksumError(f"Dataset {dataset!r}: {file} has no entry in datasets/SHA256SUMS.")
+        raise ChecksumError(
+            f"Dataset {dataset!r}: {file} has no entry {rel!r} in datasets/SHA256SUMS. "
+            "Record it with `healthpath data regenerate`."
+        )
     if sha256(file) != expected:
+        if shipped:
+            raise ChecksumError(
+                f"Dataset {dataset!r}: {file} does not match its recorded sha256 ({rel} in "
+                "datasets/SHA256SUMS). " + _reinstall_hint(rel)
+            )
         raise ChecksumError(
             f"Dataset {dataset!r}: {file} does not match its recorded sha256 (the file was changed "
-            f"or truncated). Restore it with `git checkout -- datasets/{rel}`."
+            f"or truncated). Restore it with `git checkout -- datasets/{rel}`, or, for synthetic data, "
+            "`healthpath data regenerate`."
         )
     return file
 
 
+def file_package(rel: str) -> str:
+    """The import name of the package that ships ``_shipped/<package>/...``."""
+    return rel.removeprefix(SHIPPED).partition("/")[0]
+
+
 def path(name: str) -> Path:
-    """The verified file or folder behind dataset ``name`` (for DICOM, FASTA, Excel, FHIR...)."""
+    """The verified file behind dataset ``name``, or the folder holding its files (DICOM, FASTA...)."""
     ds = get(name)
     if not ds.files:
         raise DatasetError(f"{name!r} has no files of its own; use data.load({name!r}).")
     files = [verified(rel, name) for rel in ds.files]
     if len(files) == 1:
         return files[0]
-    return Path(datasets_dir() / name)
+    return Path(os.path.commonpath([f.parent for f in files]))
