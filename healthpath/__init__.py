@@ -5,3 +5,7 @@ Learners start every notebook with ``from healthpath import data, check``:
 """
 
 __version__ = "0.1.0"
+
+from healthpath import kernel as _kernel
+
+_kernel.configure()

@@ -1,0 +1,99 @@
+"""Messages in a learner's kernel: warnings stay visible but never fail nbgrader's Validate."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+CONVERGENCE_WARNING = """\
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 5))
+y = (X[:, 0] + rng.normal(size=200) > 0).astype(int)
+model = LogisticRegression(max_iter=2).fit(X, y)
+"""
+
+
+def notebook(*sources, grade_cells=()):
+    """A notebook of code cells; the cells numbered in ``grade_cells`` are nbgrader test cells."""
+    nb = new_notebook(cells=[new_code_cell(source) for source in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for number, cell in enumerate(nb.cells):
+        graded = number in grade_cells
+        cell.metadata["nbgrader"] = {
+            "grade": graded, "solution": False, "locked": True, "schema_version": 3,
+            "grade_id": f"cell-{number}", **({"points": 1} if graded else {}),
+        }
+    return nb
+
+
+def streams(cell, name):
+    return "".join(out.text for out in cell.outputs if out.output_type == "stream" and out.name == name)
+
+
+@pytest.fixture(scope="module")
+def executed():
+    nb = notebook(
+        "import os\nimport healthpath\nprint(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
+        "import warnings\nwarnings.warn('check the units of creatinine')",
+        CONVERGENCE_WARNING,
+    )
+    NotebookClient(nb, timeout=120).execute()
+    return nb.cells
+
+
+def test_kernel_quietens_tensorflow_cpp_logs(executed):
+    assert streams(executed[0], "stdout").strip() == "2"
+
+
+def test_python_warning_is_printed_on_stdout_in_a_kernel(executed):
+    assert "UserWarning: check the units of creatinine" in streams(executed[1], "stdout")
+    assert streams(executed[1], "stderr") == ""
+
+
+def test_scikit_learn_warning_is_printed_on_stdout_in_a_kernel(executed):
+    assert "ConvergenceWarning" in streams(executed[2], "stdout")
+    assert streams(executed[2], "stderr") == ""
+
+
+def test_outside_a_kernel_warnings_stay_on_stderr_and_a_chosen_tf_level_is_kept(tmp_path):
+    code = "import os, warnings, healthpath; warnings.warn('w'); print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, check=True)
+    assert result.stdout.strip() == "0"
+    assert "UserWarning: w" in result.stderr
+
+
+def validate(tmp_path, setup):
+    """nbgrader's Validate on a notebook whose first test cell is a correct answer that warns and
+    whose second is a wrong one: the sources of the cells it reports as failed, and their errors."""
+    from nbgrader.validator import Validator
+
+    nb = notebook(
+        setup,
+        CONVERGENCE_WARNING + "assert model.coef_.shape == (1, 5)",
+        "assert model.score(X, y) > 2.0, 'accuracy is above 1?'",
+        grade_cells=(1, 2),
+    )
+    path = tmp_path / "exercise.ipynb"
+    nbformat.write(nb, path)
+    return {cell["source"].splitlines()[-1]: cell["raw_error"]
+            for cell in Validator().validate(str(path)).get("failed", [])}
+
+
+def test_validate_passes_a_correct_answer_that_warns_once_healthpath_is_imported(tmp_path):
+    failed = validate(tmp_path, "from healthpath import check")
+    assert list(failed) == ["assert model.score(X, y) > 2.0, 'accuracy is above 1?'"]
+    assert "accuracy is above 1?" in failed["assert model.score(X, y) > 2.0, 'accuracy is above 1?'"]
+
+
+def test_without_healthpath_validate_fails_the_same_correct_answer(tmp_path):
+    failed = validate(tmp_path, "import sklearn")
+    assert "ConvergenceWarning" in failed["assert model.coef_.shape == (1, 5)"]
