@@ -1,0 +1,37 @@
+"""``healthpath gate``: the course's quality gate (also run by the test suite)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from graders.course import add_course_argument, course_from, reports_errors
+from graders.gate import gate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``gate`` command."""
+    parser = subparsers.add_parser(
+        "gate", help="prove every assignment gradeable and every stored notebook clean",
+        description="Fail, naming the file, when an assignment's source notebook does not earn full "
+                    "automatic marks, its release earns any, release/ is stale, solution or "
+                    "hidden-test text leaks into release/ or feedback, a notebook in modules/ or "
+                    "source/ is stored with outputs or fails ruff, a test cell records no hidden "
+                    "check, or a mutant of source/<assignment>/mutants.yml keeps points it must lose.")
+    parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                        help="only these assignments (default: all, plus the lessons and the header)")
+    add_course_argument(parser)
+    parser.set_defaults(run=run)
+
+
+@reports_errors
+def run(args: argparse.Namespace) -> int:
+    """Run the gate and print every problem; exit status 1 when there is any."""
+    problems = gate(course_from(args), args.assignments)
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    if problems:
+        print(f"healthpath gate: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("healthpath gate: passed")
+    return 0
