@@ -25,3 +25,9 @@ from graders.preprocessors import use_verified_grading  # noqa: E402
 
 use_verified_grading(c)
 c.Sandbox.cell_timeout = c.Execute.timeout
+
+# The grading pipeline (graders/README.md): duplicated cells do not fail a notebook, and feedback
+# never shows hidden tests or the tracebacks of test cells.
+from graders.settings import use_pipeline  # noqa: E402
+
+use_pipeline(c)

@@ -1,0 +1,417 @@
+"""Parallel, resumable autograding on top of nbgrader's own Autograde converter.
+
+Phase 1 prepares each submission exactly as nbgrader will (its configured sanitize preprocessors:
+clear outputs, de-duplicate cell ids, restore the kernelspec and locked cells from the gradebook,
+check the metadata) and executes it in the sandbox in a process pool, storing each execution in the
+course's execution cache. Phase 2 runs nbgrader's Autograde converter one submission at a time; its
+SandboxedExecute finds every execution in the cache, so this phase is fast, and it alone writes the
+gradebook and autograded/.
+
+A submission is done when its record (``nbgrader_work/graded/<assignment>/<student>.json``) holds
+the digest of its files and of the assignment's source, and the gradebook has it. Running again
+grades only what is missing or changed: a kill loses at most the executions in flight and the one
+submission phase 2 was writing (which is graded again from the start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.exporters import NotebookExporter
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import NbGraderException
+from nbgrader.utils import parse_utc
+from tqdm import tqdm
+from traitlets.config import Config
+
+from graders import reference
+from graders.course import Course, CourseError
+from graders.execute import cache_key, run_notebook
+from graders.preprocessors.sandboxed_execute import execution_cache, use_bwrap
+from graders.sandbox import Limits, Sandbox
+from graders.verdict import FAILED, is_autograded_test
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Record:
+    """What grading one submission gave: its score and every reason it lost marks or could not be
+    graded normally (``notes``: malformed files and cells; ``failed``: test cell -> reason)."""
+
+    student: str
+    digest: str
+    score: float
+    max_score: float
+    seconds_late: float
+    notes: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    execution_seconds: float = 0.0
+
+
+@dataclass
+class Run:
+    """One ``grade`` call: records of the submissions graded now, those skipped as current, and how
+    many notebook executions ran (the rest came from the cache)."""
+
+    graded: list[Record] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    executed: int = 0
+    cached: int = 0
+
+
+@dataclass
+class _Prepared:
+    student: str
+    digest: str
+    notes: list[str]
+    executions: dict[str, dict[str, Any]]  # cache key -> prepared notebook (JSON)
+    unusable: bool = False
+
+
+def records_folder(course: Course, assignment: str) -> Path:
+    """Where the grading records of ``assignment`` are kept."""
+    return course.work / "graded" / assignment
+
+
+def load_records(course: Course, assignment: str) -> list[Record]:
+    """Every stored grading record of ``assignment``, by student."""
+    folder = records_folder(course, assignment)
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return [Record(**json.loads(path.read_text(encoding="utf-8"))) for path in paths]
+
+
+def grade(course: Course, assignment: str, *, students: list[str] | None = None, workers: int = 2,
+          sandbox_required: bool | None = None, progress: bool = True, force: bool = False) -> Run:
+    """Autograde every submission of ``assignment`` (or only ``students``) that is not current
+    (``force``: all of them)."""
+    course.require_assignment(assignment)
+    config = _config(course, sandbox_required)
+    notebooks = _gradebook_notebooks(course, assignment)
+    submitted = course.directory("submitted")
+    found = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    if students:
+        unknown = sorted(set(students) - set(found))
+        if unknown:
+            raise CourseError(f"no submission of {assignment} in {submitted} for: {', '.join(unknown)}")
+        found = [s for s in found if s in students]
+    source_digest = _digest_files(course.directory("source") / assignment)
+    run = Run()
+    todo = []
+    for student in found:
+        digest = _digest_files(submitted / student / assignment, source_digest)
+        if not force and _is_current(course, assignment, student, digest):
+            run.skipped.append(student)
+        else:
+            todo.append((student, digest))
+    if not todo:
+        return run
+    settings = Sandbox(config=config)
+    sandbox = use_bwrap(settings)
+    prepared = [_prepare(course, config, assignment, student, digest, notebooks) for student, digest in todo]
+    _execute_all(course, config, assignment, notebooks, prepared, settings.limits(), sandbox, workers,
+                 progress, run)
+    for item in tqdm(prepared, desc=f"recording {assignment}", unit="submission", disable=not progress):
+        run.graded.append(_autograde_one(course, config, assignment, item, notebooks))
+    return run
+
+
+def _config(course: Course, sandbox_required: bool | None) -> Config:
+    config = course.config.copy()
+    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__name__}"
+             for p in config.get("Autograde", {}).get("autograde_preprocessors", [])]
+    if not any(name.endswith("SandboxedExecute") for name in names):
+        raise CourseError(f"{course.root / 'nbgrader_config.py'} does not grade in the sandbox: add "
+                          "`from graders.preprocessors import use_verified_grading` and "
+                          "`use_verified_grading(c)`")
+    if sandbox_required is not None:
+        config.Sandbox.required = sandbox_required
+    return config
+
+
+def _gradebook_notebooks(course: Course, assignment: str) -> list[str]:
+    with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+        try:
+            return sorted(nb.name for nb in gradebook.find_assignment(assignment).notebooks)
+        except MissingEntry:
+            raise CourseError(f"{assignment} is not in the gradebook: run "
+                              f"`healthpath release {assignment}` first") from None
+
+
+def _digest_files(folder: Path, *extra: str) -> str:
+    digest = hashlib.sha256("".join(extra).encode())
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _is_current(course: Course, assignment: str, student: str, digest: str) -> bool:
+    path = records_folder(course, assignment) / f"{student}.json"
+    if not path.exists() or json.loads(path.read_text(encoding="utf-8")).get("digest") != digest:
+        return False
+    with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+        try:
+            gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+    return True
+
+
+class _LogNotes(logging.Handler):
+    """Collects, instead of printing, what nbgrader logs at ``level`` or above while in use."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.notes: list[str] = []
+        self.logger = logging.getLogger("traitlets")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.notes.append(record.getMessage())
+
+    def __enter__(self) -> _LogNotes:
+        self.saved = self.logger.level, self.logger.propagate
+        self.logger.setLevel(self.level)
+        self.logger.propagate = False
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.logger.removeHandler(self)
+        self.logger.level, self.logger.propagate = self.saved
+
+
+def _prepare(course: Course, config: Config, assignment: str, student: str, digest: str,
+             notebooks: list[str]) -> _Prepared:
+    """Read and sanitize each notebook of a submission as nbgrader will; note what is malformed."""
+    item = _Prepared(student, digest, [], {})
+    folder = course.directory("submitted") / student / assignment
+    if not any((folder / f"{name}.ipynb").exists() for name in notebooks):
+        found = ", ".join(sorted(p.name for p in folder.iterdir() if p.name != "timestamp.txt"))
+        item.notes.append(f"no notebook of the assignment was submitted (found: {found or 'nothing'}): "
+                          "scored 0")
+        item.unusable = True
+        return item
+    for name in notebooks:
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            item.notes.append(f"{name}.ipynb is missing from the submission: scored 0")
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as error:  # noqa: BLE001 - any unreadable file is reported the same way
+            item.notes.append(f"{name}.ipynb is not a readable notebook ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0][:200]}): scored 0")
+            item.unusable = True
+            continue
+        item.notes += _kernel_notes(course, assignment, name, nb)
+        item.notes += _deleted_cell_notes(course, assignment, name, nb)
+        item.notes += _edited_cell_notes(course, assignment, name, nb)
+        try:
+            prepared, warnings = _sanitize(course, config, assignment, student, name, nb)
+        except Exception as error:  # noqa: BLE001 - nbgrader will fail on it the same way
+            item.notes.append(f"{name}.ipynb could not be prepared for grading ({error}): scored 0")
+            item.unusable = True
+            continue
+        item.notes += [f"{name}.ipynb: {warning}" for warning in warnings]
+        item.executions[cache_key(prepared)] = json.loads(json.dumps(prepared))
+    return item
+
+
+def _sanitize(course: Course, config: Config, assignment: str, student: str, name: str,
+              nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, list[str]]:
+    """``nb`` through nbgrader's configured sanitize preprocessors, and the warnings they logged."""
+    converter = Autograde(coursedir=course.coursedir(assignment_id=assignment, student_id=student),
+                          config=config)
+    exporter_config = config.copy()
+    exporter_config.Exporter.default_preprocessors = []
+    exporter = NotebookExporter(config=exporter_config)
+    for preprocessor in converter.sanitize_preprocessors:
+        exporter.register_preprocessor(preprocessor, enabled=True)
+    resources = {"unique_key": name, "output_files_dir": f"{name}_files",
+                 "nbgrader": {"student": student, "assignment": assignment, "notebook": name,
+                              "db_url": course.db_url}}
+    with _LogNotes(logging.WARNING) as logged:
+        output, _ = exporter.from_notebook_node(nb, resources=resources)
+    # a changed checksum is reported by _edited_cell_notes, which tells edits from hidden tests
+    notes = [note for note in logged.notes if "'checksum'" not in note]
+    return nbformat.reads(output, as_version=4), notes
+
+
+def _kernel_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
+    with Gradebook(course.db_url) as gradebook:
+        expected = gradebook.find_notebook(name, assignment).kernelspec
+    wanted = json.loads(expected).get("name") if expected else None
+    got = nb.metadata.get("kernelspec", {}).get("name")
+    if wanted and got != wanted:
+        return [f"{name}.ipynb was saved with the kernel {got!r}; graded with {wanted!r}"]
+    return []
+
+
+def _deleted_cell_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
+    with Gradebook(course.db_url) as gradebook:
+        graded = [cell.name for cell in gradebook.find_notebook(name, assignment).grade_cells]
+    present = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in nb.cells}
+    missing = [grade_id for grade_id in graded if grade_id not in present]
+    if missing:
+        return [f"{name}.ipynb: graded cells deleted or their metadata removed: {', '.join(missing)} "
+                "(scored 0)"]
+    return []
+
+
+def _edited_cell_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
+    """Locked cells whose source differs from the release (nbgrader restores them from the source)."""
+    release = nbformat.read(course.directory("release") / assignment / f"{name}.ipynb", as_version=4)
+    locked = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in release.cells
+              if cell.metadata.get("nbgrader", {}).get("locked")}
+    edited = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+              if locked.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"),
+                            cell.source) != cell.source]
+    if edited:
+        return [f"{name}.ipynb: read-only cells edited: {', '.join(edited)} (graded with the "
+                "original cells)"]
+    return []
+
+
+@dataclass
+class _Job:
+    root: Path
+    key: str
+    notebook: dict[str, Any]
+    limits: Limits
+    sandbox: bool
+
+
+def _run_job(job: _Job) -> tuple[str, str, float]:
+    """Worker: execute one prepared notebook and store the execution in the cache."""
+    execution = run_notebook(nbformat.from_dict(job.notebook), limits=job.limits, sandbox=job.sandbox)
+    execution_cache(job.root).put(job.key, execution)
+    return job.key, execution.status, execution.seconds
+
+
+def _run_reference(root: Path, source: Path, limits: Limits, sandbox: bool) -> None:
+    """Worker: compute (or load) the reference observations of one source notebook."""
+    reference.load_or_compute(source, root, limits=limits, sandbox=sandbox)
+
+
+def _execute_all(course: Course, config: Config, assignment: str, notebooks: list[str],
+                 prepared: list[_Prepared], limits: Limits, sandbox: bool, workers: int,
+                 progress: bool, run: Run) -> None:
+    """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes."""
+    cache = execution_cache(course.root)
+    jobs: dict[str, _Job] = {}
+    for item in prepared:
+        for key, notebook in item.executions.items():
+            if cache.get(key) is not None or key in jobs:
+                run.cached += 1
+            else:
+                jobs[key] = _Job(course.root, key, notebook, limits, sandbox)
+    sources = [course.directory("source") / assignment / f"{name}.ipynb" for name in notebooks]
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool:
+        pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
+        pending |= {pool.submit(_run_job, job) for job in jobs.values()}
+        bar = tqdm(total=len(jobs), desc=f"executing {assignment}", unit="notebook",
+                   disable=not progress)
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()  # a reference that fails stops the batch, clearly
+                    if result is not None:
+                        run.executed += 1
+                        bar.update()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        finally:
+            bar.close()
+
+
+def _autograde_one(course: Course, config: Config, assignment: str, item: _Prepared,
+                   notebooks: list[str]) -> Record:
+    """Phase 2 for one submission: nbgrader's Autograde (executions from the cache), then its record."""
+    student = item.student
+    notes = list(item.notes)
+    if item.unusable:
+        _score_zero(course, assignment, student)
+    else:
+        converter = Autograde(coursedir=course.coursedir(assignment_id=assignment, student_id=student),
+                              config=config)
+        converter.force = True
+        converter.create_student = True
+        with _LogNotes(logging.ERROR) as logged:
+            try:
+                converter.start()
+            except NbGraderException:
+                errors = [line for note in logged.notes for line in note.splitlines()[-1:]]
+                notes.append(f"nbgrader could not grade the submission ({'; '.join(errors)[:500]}): "
+                             "scored 0")
+                _score_zero(course, assignment, student)
+    record = _record(course, assignment, item, notes, notebooks)
+    folder = records_folder(course, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{student}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(asdict(record), indent=1), encoding="utf-8")
+    os.replace(temporary, folder / f"{student}.json")
+    return record
+
+
+def _score_zero(course: Course, assignment: str, student: str) -> None:
+    """Record a submission nbgrader cannot read as submitted, on time or late, with every grade 0."""
+    dest = course.directory("autograded") / student / assignment
+    if dest.exists():
+        shutil.rmtree(dest)
+    timestamp = course.coursedir().get_existing_timestamp(
+        str(course.directory("submitted") / student / assignment))
+    with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(
+            assignment, student, timestamp=parse_utc(timestamp) if timestamp else None)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def _record(course: Course, assignment: str, item: _Prepared, notes: list[str],
+            notebooks: list[str]) -> Record:
+    with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+        submission = gradebook.find_submission(assignment, item.student)
+        record = Record(item.student, item.digest, float(submission.score), float(submission.max_score),
+                        float(submission.total_seconds_late), notes)
+    cache = execution_cache(course.root)
+    record.execution_seconds = sum(
+        execution.seconds for execution in map(cache.get, item.executions) if execution is not None)
+    for name in notebooks:
+        path = course.directory("autograded") / item.student / assignment / f"{name}.ipynb"
+        if path.exists():
+            record.failed.update(failed_checks(nbformat.read(path, as_version=4)))
+    return record
+
+
+def failed_checks(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """Each autograded test cell of an autograded notebook that failed -> why (the hidden check's
+    key and reason, or the error the learner's code raised)."""
+    failed = {}
+    for cell in nb.cells:
+        if not is_autograded_test(cell):
+            continue
+        errors = [output for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+        if errors:
+            error = next((e for e in errors if e.get("ename") == FAILED), errors[-1])
+            evalue = str(error.get("evalue", "")).splitlines()[0] if error.get("evalue") else ""
+            failed[cell.metadata.nbgrader["grade_id"]] = f"{error.get('ename')}: {evalue}"[:300]
+    return failed
+
