@@ -1,0 +1,45 @@
+"""The synthetic EHR family: the hospital cohort and the datasets built around it.
+
+The registry imports this module; every dataset of the family is listed in :data:`DATASETS`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from healthpath.data.registry import Dataset
+from healthpath.data.synthetic import cohort
+from healthpath.data.synthetic.tables import committed, load_tables, write_tables
+
+SYNTHETIC_LICENCE = "CC0-1.0 (synthetic data, no real patients)"
+
+
+def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias: bool = True):
+    """A fresh synthetic EHR cohort (dict of DataFrames); see :func:`cohort.generate` and the card."""
+    return cohort.generate(seed=seed, n_patients=n_patients, messiness=messiness, bias=bias)
+
+
+def write(folder: Path, seed: int = 0) -> list[Path]:
+    """Write the default cohort's tables as ``folder/ehr/<table>.csv``."""
+    return write_tables(generate(seed), Path(folder) / "ehr")
+
+
+def load() -> dict:
+    """The committed default cohort (seed 0, 1,000 patients) as a dict of DataFrames."""
+    return load_tables("ehr", cohort.TABLES, cohort.DATE_COLUMNS, cohort.COLUMN_TYPES)
+
+
+DATASETS = [
+    Dataset(
+        name="ehr",
+        kind="synthetic",
+        summary="Messy hospital EHR cohort (patients, encounters, ICD-10 diagnoses, LOINC labs in mixed "
+                "units, medications) with 30-day readmission labels, a documented bias and full truth.",
+        licence=SYNTHETIC_LICENCE,
+        returns="dict of DataFrames",
+        load=load,
+        generate=generate,
+        write=write,
+        files=committed("ehr", cohort.TABLES),
+    ),
+]
