@@ -221,8 +221,10 @@ def load_pima_diabetes(include_incomplete: bool = False) -> pd.DataFrame:
     ``split`` keeps MASS's train (200) / test (332) division. ``include_incomplete=True`` adds the
     100 further records of ``Pima.tr2`` that have missing values (``split`` = "train_incomplete").
     """
+    files = {key: verified(rel, "pima_diabetes") for key, rel in PIMA.items()}
+
     def read(key: str) -> pd.DataFrame:
-        return _read_csv_strict(verified(PIMA[key], "pima_diabetes"), "pima_diabetes", index_col=0)
+        return _read_csv_strict(files[key], "pima_diabetes", index_col=0)
 
     parts = [read("train").assign(split="train"), read("test").assign(split="test")]
     if include_incomplete:
