@@ -70,6 +70,7 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
             "IPYTHONDIR": str(inside / ".ipython"), "JUPYTER_RUNTIME_DIR": str(inside / ".runtime"),
             "MPLCONFIGDIR": str(inside / ".matplotlib"), "MPLBACKEND": "Agg",
             "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": str(sandboxing.package_root()),
             OBSERVATIONS_ENV: str(inside / OBSERVATIONS),
         }
         command = [sys.executable, "-m", "graders.runner", NOTEBOOK, EXECUTED,

@@ -105,11 +105,16 @@ def warn_unconfined() -> None:
     print(f"\n*** WARNING: {message} ***\n", file=sys.stderr)
 
 
+def package_root() -> Path:
+    """The folder holding the ``healthpath`` and ``graders`` packages (and ``datasets/``)."""
+    return Path(check.__file__).resolve().parent.parent
+
+
 def python_paths() -> list[Path]:
     """Folders the course's Python needs: the venv, the interpreter it was made from, the package."""
-    package_root = Path(check.__file__).resolve().parent.parent
+    root = package_root()
     paths = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent]
-    paths += [package_root / name for name in ("healthpath", "graders", "datasets")]
+    paths += [root / name for name in ("healthpath", "graders", "datasets")]
     unique: list[Path] = []
     for path in paths:
         if path.exists() and path not in unique:

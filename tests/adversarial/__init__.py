@@ -1,0 +1,1 @@
+"""Adversarial submissions against the grading sandbox."""
