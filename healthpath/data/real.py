@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from healthpath.data.registry import Dataset, DatasetError, verified
+from healthpath.data.registry import ChecksumError, Dataset, DatasetError, cache_dir, verified
 
 # SHA256SUMS keys of the files each dataset is read from.
 BREAST_CANCER = "_shipped/sklearn/datasets/data/breast_cancer.csv"
@@ -235,6 +235,43 @@ def load_pima_diabetes(include_incomplete: bool = False) -> pd.DataFrame:
     return frame
 
 
+PNEUMONIAMNIST_URL = "https://zenodo.org/records/10519652/files/pneumoniamnist.npz?download=1"
+PNEUMONIAMNIST_MD5 = "28209eda62fecd6e6a2d98b1501bb15f"  # as published in medmnist 3.0.2's INFO
+
+
+def load_pneumoniamnist(download: bool = False) -> dict[str, np.ndarray]:
+    """MedMNIST's PneumoniaMNIST (28 x 28 paediatric chest X-rays), an optional 4 MB download.
+
+    Returns ``train_images``, ``train_labels``, ``val_*`` and ``test_*`` arrays. The file is kept in
+    :func:`~healthpath.data.registry.cache_dir`; ``download=True`` fetches it once (needs network).
+    """
+    import pooch
+
+    file = cache_dir() / "pneumoniamnist.npz"
+    if not file.is_file():
+        if not download:
+            raise DatasetError(
+                f"Dataset 'pneumoniamnist' is not in the cache ({file}) and needs the network: run "
+                "data.load('pneumoniamnist', download=True) once on a connected machine. Offline, use "
+                "data.load('chest_xray'), the course's synthetic chest X-ray task."
+            )
+        try:
+            pooch.retrieve(PNEUMONIAMNIST_URL, known_hash=f"md5:{PNEUMONIAMNIST_MD5}",
+                           fname=file.name, path=file.parent, progressbar=False)
+        except (OSError, ValueError) as err:
+            raise DatasetError(
+                f"Dataset 'pneumoniamnist': the download from {PNEUMONIAMNIST_URL} failed ({err}). "
+                "Check the network, or use data.load('chest_xray') offline."
+            ) from err
+    if pooch.file_hash(str(file), alg="md5") != PNEUMONIAMNIST_MD5:
+        raise ChecksumError(
+            f"Dataset 'pneumoniamnist': {file} does not match MedMNIST's published md5 "
+            f"{PNEUMONIAMNIST_MD5}. Delete it and load again with download=True."
+        )
+    with np.load(file) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
 DATASETS = [
     Dataset(
         name="breast_cancer",
@@ -345,5 +382,15 @@ DATASETS = [
         returns="ndarray (uint8, H x W)",
         load=load_microaneurysms,
         files=(MICROANEURYSMS,),
+    ),
+    Dataset(
+        name="pneumoniamnist",
+        kind="real",
+        summary="Optional download, used by no lesson or exercise: MedMNIST PneumoniaMNIST, 5,856 "
+        "paediatric chest X-rays at 28 x 28, normal vs pneumonia",
+        licence="CC BY 4.0",
+        returns="dict of ndarrays",
+        load=load_pneumoniamnist,
+        download=PNEUMONIAMNIST_URL,
     ),
 ]

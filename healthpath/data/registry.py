@@ -60,7 +60,9 @@ class Dataset:
     type as ``load`` returns; ``write(folder, seed)`` writes the committed files of a synthetic
     dataset as ``folder/<name>/...`` (``folder`` stands for ``datasets/``) and returns their paths
     (used to regenerate ``datasets/`` byte for byte). ``files`` lists the data files behind the
-    dataset as keys of ``datasets/SHA256SUMS`` (committed or ``_shipped/`` files).
+    dataset as keys of ``datasets/SHA256SUMS`` (committed or ``_shipped/`` files). A dataset with a
+    ``download`` URL is optional: no lesson or exercise uses it, and offline its ``load`` raises a
+    :class:`DatasetError` that names an offline alternative.
     """
 
     name: str
@@ -72,6 +74,7 @@ class Dataset:
     generate: Callable[..., Any] | None = None
     write: Callable[[Path, int], list[Path]] | None = None
     files: tuple[str, ...] = field(default=())  # keys of datasets/SHA256SUMS
+    download: str | None = None  # URL of an optional download into cache_dir(); None: offline data
 
 
 def _all() -> dict[str, Dataset]:

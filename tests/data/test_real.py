@@ -132,3 +132,20 @@ def test_retina_images(offline):
     assert retina[0, 0].max() < 30 and retina[705, 705].max() > 60  # dark surround, lit fundus
     detail = data.load("retina_microaneurysms")
     assert detail.shape == (102, 102) and detail.dtype == np.uint8
+
+
+def test_pneumoniamnist_is_never_fetched_without_asking(offline, monkeypatch, tmp_path):
+    monkeypatch.setenv("HEALTHPATH_CACHE", str(tmp_path))
+    with pytest.raises(data.DatasetError) as error:
+        data.load("pneumoniamnist")
+    message = str(error.value)
+    assert str(tmp_path / "pneumoniamnist.npz") in message and "download=True" in message
+    assert "data.load('chest_xray')" in message and "chest_xray" in data.names()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_wrong_pneumoniamnist_file_in_the_cache_is_refused(offline, monkeypatch, tmp_path):
+    monkeypatch.setenv("HEALTHPATH_CACHE", str(tmp_path))
+    np.savez(tmp_path / "pneumoniamnist.npz", train_images=np.zeros((1, 28, 28), np.uint8))
+    with pytest.raises(data.ChecksumError, match="pneumoniamnist.npz does not match MedMNIST's published"):
+        data.load("pneumoniamnist")

@@ -52,8 +52,13 @@ def test_card_has_the_required_sections(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_load_works_offline_and_returns_the_announced_type(name, offline):
+def test_load_works_offline_and_returns_the_announced_type(name, offline, monkeypatch, tmp_path):
     ds = registry.get(name)
+    if ds.download:
+        monkeypatch.setenv("HEALTHPATH_CACHE", str(tmp_path))
+        with pytest.raises(data.DatasetError, match=r"needs the network.*Offline, use data.load\('\w+'\)"):
+            data.load(name)
+        return
     loaded = data.load(name)
     expected = RETURN_TYPES.get(re.match(r"\w+", ds.returns).group())
     assert expected is not None, f"{name}: add the type of returns={ds.returns!r} to RETURN_TYPES"
