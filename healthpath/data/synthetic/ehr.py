@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from healthpath.data.registry import Dataset
-from healthpath.data.synthetic import cohort
+from healthpath.data.synthetic import cohort, fhir, workbook
 from healthpath.data.synthetic.tables import committed, load_tables, write_tables
 
 SYNTHETIC_LICENCE = "CC0-1.0 (synthetic data, no real patients)"
@@ -41,5 +41,28 @@ DATASETS = [
         generate=generate,
         write=write,
         files=committed("ehr", cohort.TABLES),
+    ),
+    Dataset(
+        name="ehr_workbook",
+        kind="synthetic",
+        summary="The ehr cohort's recorded tables as an Excel workbook, one sheet per table.",
+        licence=SYNTHETIC_LICENCE,
+        returns="dict of DataFrames (one per sheet)",
+        load=workbook.load,
+        generate=workbook.generate,
+        write=workbook.write,
+        files=(workbook.FILE,),
+    ),
+    Dataset(
+        name="fhir_bundles",
+        kind="synthetic",
+        summary="50 patients of the ehr cohort as FHIR R4 collection Bundles (Patient, Encounter, "
+                "Condition with ICD-10, Observation with LOINC and UCUM).",
+        licence=SYNTHETIC_LICENCE,
+        returns="list of Bundle dicts",
+        load=fhir.load,
+        generate=fhir.generate,
+        write=fhir.write,
+        files=fhir.FILES,
     ),
 ]
