@@ -1,6 +1,7 @@
 """The synthetic imaging datasets: CT DICOM series and chest X-ray tasks."""
 
 import numpy as np
+import pandas as pd
 import pydicom
 import pytest
 from pydicom.uid import UID, ExplicitVRLittleEndian
@@ -117,3 +118,83 @@ def test_truncated_or_foreign_file_gives_a_clear_error(tmp_path):
 def test_phantom_rejects_tiny_volumes():
     with pytest.raises(ValueError, match="n_slices"):
         imaging.phantom(0, n_slices=2)
+
+
+@pytest.fixture(scope="module", params=["chest_xray", "xray_transfer"])
+def regenerated(request):
+    return request.param, imaging.generate_xray(0, request.param)
+
+
+def test_xray_regenerates_byte_for_byte(regenerated, tmp_path):
+    task, made = regenerated
+    for p in imaging.save_xray(made, tmp_path, task):
+        committed = datasets_dir() / p.relative_to(tmp_path)
+        assert p.read_bytes() == committed.read_bytes(), f"{committed} differs from its regeneration"
+
+
+def test_xray_load_matches_generate(regenerated):
+    task, made = regenerated
+    loaded = imaging.load_xray(task)
+    assert np.array_equal(loaded["images"], made["images"])
+    for key in ("labels", "patient_id", "split"):
+        assert np.array_equal(loaded[key], made[key]), key
+    pd.testing.assert_frame_equal(loaded["truth"], made["truth"])
+
+
+def test_xray_shapes_balance_and_patient_split():
+    data = imaging.load_xray("chest_xray")
+    n = imaging.XRAY_TASKS["chest_xray"][0]
+    assert data["images"].shape == (n, 64, 64) and data["images"].dtype == np.uint8
+    assert data["labels"].shape == (n,) and set(np.unique(data["labels"])) == {0, 1}
+    assert 0.4 < data["labels"].mean() < 0.6
+    train = set(data["patient_id"][data["split"] == "train"])
+    test = set(data["patient_id"][data["split"] == "test"])
+    assert not train & test and 0.15 < np.mean(data["split"] == "test") < 0.25
+    assert len(train | test) < n  # some patients have several films
+    truth = data["truth"]
+    flipped = (truth["label"] != truth["lesion"]).mean()
+    assert 0.005 < flipped < 0.04  # the stated 2% reader error
+    assert truth.loc[truth["lesion"] == 1, "lesion_side"].isin(["left", "right"]).all()
+
+
+def test_lesion_truth_locates_the_opacity():
+    data = imaging.generate_xray(4, "chest_xray", n_images=120)
+    truth = data["truth"]
+    lesion = truth[truth["lesion"] == 1]
+    assert len(lesion) > 30
+    inside, outside = [], []
+    for row in lesion.itertuples():
+        img = data["images"][row.image].astype(float)
+        r, c = int(round(row.lesion_row)), int(round(row.lesion_col))
+        assert 0 <= r < 64 and 0 <= c < 64
+        # the opacity is brighter than the mirror point in the other lung of the same film
+        inside.append(img[max(r - 2, 0):r + 3, max(c - 2, 0):c + 3].mean())
+        mc = int(round(63 - c + 2 * truth.loc[row.image, "shift_col_px"]))
+        outside.append(img[max(r - 2, 0):r + 3, max(min(mc, 63) - 2, 0):min(mc, 63) + 3].mean())
+    assert np.mean(np.array(inside) > np.array(outside)) > 0.8
+
+
+def test_mean_intensity_does_not_give_the_label_away():
+    data = imaging.load_xray("chest_xray")
+    means = data["images"].reshape(len(data["images"]), -1).mean(axis=1)
+    pos, neg = means[data["labels"] == 1], means[data["labels"] == 0]
+    # the exposure spread dwarfs the opacity: the class means differ by < 0.25 pooled SD
+    assert abs(pos.mean() - neg.mean()) < 0.25 * np.sqrt((pos.var() + neg.var()) / 2)
+
+
+def test_transfer_labels_follow_the_cardiothoracic_ratio():
+    data = imaging.load_xray("xray_transfer")
+    assert data["images"].shape == (imaging.XRAY_TASKS["xray_transfer"][0], 64, 64)
+    assert np.array_equal(data["labels"], (data["truth"]["ctr"] > 0.5).astype(int).to_numpy())
+    assert 0.35 < data["labels"].mean() < 0.65
+    assert not set(data["patient_id"]) & set(imaging.load_xray("chest_xray")["patient_id"])
+
+
+def test_xray_is_deterministic_and_validates_arguments():
+    a, b = imaging.generate_xray(3, n_images=20), imaging.generate_xray(3, n_images=20)
+    c = imaging.generate_xray(4, n_images=20)
+    assert np.array_equal(a["images"], b["images"]) and not np.array_equal(a["images"], c["images"])
+    with pytest.raises(ValueError, match="task"):
+        imaging.generate_xray(0, "mri")
+    with pytest.raises(ValueError, match="n_images"):
+        imaging.generate_xray(0, n_images=0)
