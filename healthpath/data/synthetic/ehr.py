@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from healthpath.data.registry import Dataset
-from healthpath.data.synthetic import cohort, fhir, workbook
+from healthpath.data.synthetic import claims, cohort, dosing, fhir, treatment, workbook
 from healthpath.data.synthetic.tables import committed, load_tables, write_tables
 
 SYNTHETIC_LICENCE = "CC0-1.0 (synthetic data, no real patients)"
@@ -64,5 +64,39 @@ DATASETS = [
         generate=fhir.generate,
         write=fhir.write,
         files=fhir.FILES,
+    ),
+    Dataset(
+        name="claims",
+        kind="synthetic",
+        summary="Insurance claims with injected fraud (upcoding, phantom billing, duplicate claims, a "
+                "provider with impossible volume) and amount outliers, marked in truth columns.",
+        licence=SYNTHETIC_LICENCE,
+        returns="DataFrame",
+        load=claims.load,
+        generate=claims.generate,
+        write=claims.write,
+        files=committed("claims", ["claims"]),
+    ),
+    Dataset(
+        name="treatment_response",
+        kind="synthetic",
+        summary="300 patients x 12 antihypertensives: blood-pressure response, 79% missing, from a "
+                "low-rank model with covariates; the full matrix is kept as truth.",
+        licence=SYNTHETIC_LICENCE,
+        returns="dict of DataFrames",
+        load=treatment.load,
+        generate=treatment.generate,
+        write=treatment.write,
+        files=committed("treatment_response", treatment.TABLES),
+    ),
+    Dataset(
+        name="dosing_env",
+        kind="synthetic",
+        summary="Gymnasium environment (healthpath/Dosing-v0): dose a vancomycin-like antibiotic every "
+                "12 h to keep the level in 10-20 mg/L without toxicity.",
+        licence=SYNTHETIC_LICENCE,
+        returns="gymnasium.Env",
+        load=dosing.load,
+        generate=dosing.generate,
     ),
 ]
