@@ -47,13 +47,15 @@ class CappedClient(NotebookClient):
 
 
 def record_unreported_error(cell: NotebookNode, cell_index: int, execute_reply: dict[str, Any]) -> None:
-    """Give a cell whose reply is an error (e.g. a timeout) an error output if it has none."""
+    """Give a cell whose reply is an error (e.g. a timeout) an error output of that name if it has none."""
     content = execute_reply.get("content", {})
     if content.get("status") != "error":
         return
-    if not any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+    ename = content.get("ename", "Error")
+    errors = [out.get("ename") for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    if ename not in errors:
         cell.outputs.append(nbformat.v4.new_output(
-            "error", ename=content.get("ename", "Error"), evalue=content.get("evalue", ""),
+            "error", ename=ename, evalue=content.get("evalue", ""),
             traceback=content.get("traceback", [])))
 
 
