@@ -316,7 +316,12 @@ def _execute_all(course: Course, config: Config, assignment: str, notebooks: lis
                 run.cached += 1
             else:
                 jobs[key] = _Job(course.root, key, notebook, limits, sandbox)
-    sources = [course.directory("source") / assignment / f"{name}.ipynb" for name in notebooks]
+    sources = [source for source in (course.directory("source") / assignment / f"{name}.ipynb"
+                                     for name in notebooks)
+               if not (reference.cache_folder(course.root)
+                       / f"{hashlib.sha256(source.read_bytes()).hexdigest()}.json").exists()]
+    if not jobs and not sources:
+        return
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool:
         pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
         pending |= {pool.submit(_run_job, job) for job in jobs.values()}
