@@ -1,5 +1,6 @@
 """The synthetic omics datasets: gene sequences with variants, and an expression matrix."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from Bio import SeqIO
@@ -91,3 +92,53 @@ def test_files_parse_with_biopython(seqs):
         else:  # upstream SNVs are synonymous or missense: the protein changes from the frameshift on
             assert len(protein) >= v.codon - 1, v.patient
             assert protein[v.codon - 1:] != reference[v.codon - 1:], v.patient
+
+
+@pytest.fixture(scope="module")
+def expression():
+    return omics.generate_expression(0)
+
+
+def test_expression_regenerates_and_loads(expression, tmp_path):
+    for p in omics.write_expression(tmp_path):
+        assert p.read_bytes() == (datasets_dir() / p.relative_to(tmp_path)).read_bytes(), p.name
+    loaded = omics.load_expression()
+    for key in ("expression", "samples", "genes"):
+        pd.testing.assert_frame_equal(loaded[key], expression[key])
+
+
+def test_expression_shape_truth_and_determinism(expression):
+    x, samples, genes = expression["expression"], expression["samples"], expression["genes"]
+    assert x.shape == (omics.N_SAMPLES, omics.N_GENES) and x.index.name == "sample_id"
+    assert list(x.columns) == list(genes["gene"]) and list(x.index) == list(samples["sample_id"])
+    assert sorted(samples["subtype"].unique()) == [1, 2, 3, 4]
+    assert (genes["module"].value_counts().drop(0) == omics.MODULE_SIZE).all()
+    assert samples["outlier"].sum() == omics.N_SAMPLES // 50
+    again = omics.generate_expression(0, n_samples=40)
+    same = omics.generate_expression(0, n_samples=40)
+    pd.testing.assert_frame_equal(again["expression"], same["expression"])
+    assert not again["expression"].equals(omics.generate_expression(1, n_samples=40)["expression"])
+    with pytest.raises(ValueError, match="n_samples"):
+        omics.generate_expression(0, n_samples=2)
+
+
+def test_modules_carry_the_subtypes(expression):
+    x, samples, genes = expression["expression"], expression["samples"], expression["genes"]
+    clean = samples["outlier"].to_numpy() == 0
+    for k in range(1, 5):
+        module = genes.loc[genes["module"] == k]
+        inside = x.loc[clean & (samples["subtype"] == k).to_numpy(), module["gene"]].mean()
+        rest = x.loc[clean & (samples["subtype"] != k).to_numpy(), module["gene"]].mean()
+        observed = (inside - rest).to_numpy()
+        assert np.corrcoef(observed, module["effect"])[0, 1] > 0.8
+
+
+def test_outliers_stand_out_and_bayes_rule_is_near_perfect(expression):
+    from sklearn.metrics import adjusted_rand_score
+
+    x, samples = expression["expression"], expression["samples"]
+    centred = x - x.median()
+    distance = np.sqrt((centred**2).sum(axis=1)).to_numpy()
+    top = np.argsort(distance)[-samples["outlier"].sum():]
+    assert samples["outlier"].to_numpy()[top].all()
+    assert adjusted_rand_score(samples["subtype"], omics.bayes_subtypes(expression)) > 0.97

@@ -206,6 +206,96 @@ def load_sequences() -> dict:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# expression
+# --------------------------------------------------------------------------------------------
+
+N_SAMPLES, N_GENES, MODULE_SIZE = 300, 500, 25
+SUBTYPE_SHARES = (0.35, 0.3, 0.2, 0.15)
+BATCHES = ("A", "B", "C")
+EXPRESSION_FILES = ("expression/expression.csv", "expression/samples.csv", "expression/genes.csv")
+
+
+def generate_expression(seed: int = 0, n_samples: int = N_SAMPLES) -> dict:
+    """A log2 expression matrix with hidden subtypes, a batch effect and outliers.
+
+    Returns ``{"expression": DataFrame (samples x genes, index sample_id), "samples": DataFrame
+    (batch, and the truth: subtype, outlier), "genes": DataFrame (module, effect, mean, sd and the
+    shift of each batch)}``. Subtype k (1-4) raises or lowers the 25 genes of module k.
+    """
+    if n_samples < len(SUBTYPE_SHARES):
+        raise ValueError(f"n_samples must be at least {len(SUBTYPE_SHARES)} (got {n_samples}).")
+    rng = np.random.default_rng(seed)
+    genes = pd.DataFrame({"gene": [f"G{g + 1:03d}" for g in range(N_GENES)]})
+    order = rng.permutation(N_GENES)
+    genes["module"] = 0
+    for k in range(len(SUBTYPE_SHARES)):
+        genes.loc[order[k * MODULE_SIZE:(k + 1) * MODULE_SIZE], "module"] = k + 1
+    sign = rng.choice([-1.0, 1.0], N_GENES, p=[0.3, 0.7])
+    genes["effect"] = np.where(genes["module"] > 0, sign * rng.uniform(0.8, 1.6, N_GENES), 0.0)
+    genes["mean"] = rng.uniform(4, 12, N_GENES)
+    genes["sd"] = rng.uniform(0.3, 0.8, N_GENES)
+    for b in BATCHES:
+        genes[f"batch_{b}"] = 0.0 if b == "A" else rng.normal(0, 0.5, N_GENES)
+    genes = genes.round(3)
+    subtype = rng.choice(np.arange(1, len(SUBTYPE_SHARES) + 1), n_samples, p=SUBTYPE_SHARES)
+    # batch is mildly associated with subtype (sites see different case mixes)
+    batch_p = np.array([[0.5, 0.3, 0.2], [0.3, 0.4, 0.3], [0.3, 0.3, 0.4], [0.2, 0.3, 0.5]])
+    batch = np.array([rng.choice(BATCHES, p=batch_p[k - 1]) for k in subtype])
+    x = genes["mean"].to_numpy() + rng.normal(size=(n_samples, N_GENES)) * genes["sd"].to_numpy()
+    modules = genes["module"].to_numpy()
+    x += (subtype[:, None] == modules[None, :]) * genes["effect"].to_numpy()
+    x += np.stack([genes[f"batch_{b}"].to_numpy() for b in batch])
+    outlier = np.zeros(n_samples, dtype=int)
+    outlier[rng.choice(n_samples, max(1, n_samples // 50), replace=False)] = 1
+    for i in np.flatnonzero(outlier):  # degraded RNA: many genes drop, extra noise
+        hit = rng.random(N_GENES) < 0.4
+        x[i] += hit * rng.uniform(-3, -1.5) + rng.normal(0, 1.0, N_GENES)
+    ids = [f"S{i + 1:03d}" for i in range(n_samples)]
+    expression = pd.DataFrame(np.round(x, 3), index=pd.Index(ids, name="sample_id"), columns=genes["gene"])
+    expression.columns.name = None
+    samples = pd.DataFrame({"sample_id": ids, "batch": batch, "subtype": subtype, "outlier": outlier})
+    return {"expression": expression, "samples": samples, "genes": genes}
+
+
+def bayes_subtypes(data: dict) -> np.ndarray:
+    """The most probable subtype of each sample given the true model (genes table) and its batch.
+
+    Its agreement with the true subtypes is the best any clustering can achieve on this data.
+    """
+    genes = data["genes"].set_index("gene")
+    x = data["expression"].to_numpy()
+    batch = data["samples"]["batch"].to_numpy()
+    z = x - genes["mean"].to_numpy() - np.stack([genes[f"batch_{b}"].to_numpy() for b in batch])
+    sd, effect, module = genes["sd"].to_numpy(), genes["effect"].to_numpy(), genes["module"].to_numpy()
+    scores = []
+    for k, share in enumerate(SUBTYPE_SHARES, start=1):
+        shift = (module == k) * effect
+        scores.append(np.log(share) - (((z - shift) / sd) ** 2).sum(axis=1) / 2)
+    return np.argmax(np.stack(scores, axis=1), axis=1) + 1
+
+
+def write_expression(folder: Path, seed: int = 0) -> list[Path]:
+    """Write expression.csv, samples.csv and genes.csv under ``folder/expression``."""
+    data = generate_expression(seed)
+    paths = [Path(folder) / rel for rel in EXPRESSION_FILES]
+    paths[0].parent.mkdir(parents=True, exist_ok=True)
+    data["expression"].to_csv(paths[0], lineterminator="\n")
+    data["samples"].to_csv(paths[1], index=False, lineterminator="\n")
+    data["genes"].to_csv(paths[2], index=False, lineterminator="\n")
+    return paths
+
+
+def load_expression() -> dict:
+    """The committed expression data (seed 0), verified: the same dict as :func:`generate_expression`."""
+    expression_file, samples_file, genes_file = (verified(rel, "expression") for rel in EXPRESSION_FILES)
+    return {
+        "expression": pd.read_csv(expression_file, index_col="sample_id", float_precision="round_trip"),
+        "samples": pd.read_csv(samples_file),
+        "genes": pd.read_csv(genes_file, float_precision="round_trip"),
+    }
+
+
 DATASETS = [
     Dataset(
         name="sequences",
@@ -218,5 +308,17 @@ DATASETS = [
         generate=generate_sequences,
         write=write_sequences,
         files=SEQUENCE_FILES,
+    ),
+    Dataset(
+        name="expression",
+        kind="synthetic",
+        summary="Gene expression (log2) of 300 patients x 500 genes with 4 hidden subtypes driven by gene "
+                "modules, a 3-site batch effect and degraded outlier samples; truth for each.",
+        licence="CC0-1.0",
+        returns="dict: expression (samples x genes DataFrame), samples, genes (DataFrames)",
+        load=load_expression,
+        generate=generate_expression,
+        write=write_expression,
+        files=EXPRESSION_FILES,
     ),
 ]
