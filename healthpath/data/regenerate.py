@@ -50,7 +50,7 @@ def committed_files(folder: Path | None = None) -> list[str]:
     return sorted(
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
-        if p.is_file() and p.name not in NOT_DATA and "__pycache__" not in p.parts
+        if p.is_file() and p.name not in NOT_DATA
     )
 
 
