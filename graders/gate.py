@@ -26,11 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import ClearSolutions
 
+from graders import reference
+from graders.autograde import grade, load_records
 from graders.commands.release import release
 from graders.course import Course, open_course
+from graders.feedback import generate_feedback
+from graders.preprocessors.sandboxed_execute import use_bwrap
+from graders.sandbox import Sandbox
+from graders.verdict import is_autograded_test
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -241,10 +249,187 @@ def release_leaks(course: Course, assignment: str) -> list[Problem]:
     return problems
 
 
+# -- (a), (b), (f), (g): grading through the real path ----------------------------------------------
+
+MUTANTS = "mutants.yml"
+MUTANTS_FORMAT = ("a list of entries {name: a-z0-9 and dashes, cell: grade_id of a solution cell, "
+                  "code: the cell's replacement source, must_fail: [grade_ids of autograded test cells]}")
+SOURCE_STUDENT, RELEASE_STUDENT, MUTANT_STUDENT = "gate-source", "gate-release", "gate-mutant-"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A plausible wrong answer: solution cell ``cell`` replaced by ``code``, which must lose the
+    points of every test cell in ``must_fail``."""
+
+    name: str
+    cell: str
+    code: str
+    must_fail: tuple[str, ...]
+
+
+def load_mutants(path: Path, solution_cells: set[str],
+                 test_cells: set[str]) -> tuple[list[Mutant], list[Problem]]:
+    """The mutants of ``path`` (source/<assignment>/mutants.yml) and what is wrong in the file: a
+    missing or malformed entry, an unknown cell, or a test cell no mutant is meant to fail."""
+    if not path.exists():
+        return [], [Problem(path, f"missing; write {MUTANTS_FORMAT}, with every test cell failed by "
+                                  "at least one mutant")]
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        return [], [Problem(path, f"not valid YAML: {error}")]
+    if not isinstance(entries, list) or not entries:
+        return [], [Problem(path, f"must be {MUTANTS_FORMAT}")]
+    mutants, problems = [], []
+    for number, entry in enumerate(entries, start=1):
+        where = f"mutant {number}" + (f" ({entry.get('name')!r})" if isinstance(entry, dict) else "")
+        fields = {"name", "cell", "code", "must_fail"}
+        if not isinstance(entry, dict) or set(entry) != fields:
+            got = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
+            problems.append(Problem(path, f"{where}: has {got}, needs exactly {sorted(fields)}"))
+            continue
+        name, cell, code, must_fail = (entry[f] for f in ("name", "cell", "code", "must_fail"))
+        wrong = []
+        if not (isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", name)):
+            wrong.append("name must be lower-case letters, digits and dashes")
+        elif name in {m.name for m in mutants}:
+            wrong.append("name is used twice")
+        if cell not in solution_cells:
+            wrong.append(f"cell {cell!r} is not a solution cell's grade_id (have: {sorted(solution_cells)})")
+        if not isinstance(code, str):
+            wrong.append("code must be text (use `code: |` and an indented block)")
+        if not (isinstance(must_fail, list) and must_fail and set(must_fail) <= test_cells):
+            wrong.append(f"must_fail must list autograded test cells' grade_ids (have: {sorted(test_cells)})")
+        if wrong:
+            problems.append(Problem(path, f"{where}: " + "; ".join(wrong)))
+        else:
+            mutants.append(Mutant(name, cell, code, tuple(must_fail)))
+    if not problems:
+        uncovered = sorted(test_cells - {grade_id for m in mutants for grade_id in m.must_fail})
+        if uncovered:
+            problems.append(Problem(path, f"no mutant shows that test cell(s) {', '.join(uncovered)} fail on "
+                                          "a wrong answer; add one for the mistake a learner really makes"))
+    return mutants, problems
+
+
+def _cells(notebook: NotebookNode) -> dict[str, NotebookNode]:
+    return {cell.metadata.nbgrader["grade_id"]: cell for cell in notebook.cells
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+
+
+def _submit(course: Course, student: str, assignment: str, notebooks: dict[str, NotebookNode]) -> None:
+    folder = course.directory("submitted") / student / assignment
+    folder.mkdir(parents=True)
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _answered(released: NotebookNode, answers: dict[str, str]) -> NotebookNode:
+    """A copy of ``released`` with the answer cells named in ``answers`` (grade_id -> source) filled in."""
+    nb = nbformat.from_dict(json.loads(json.dumps(released)))
+    for grade_id, cell in _cells(nb).items():
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return nb
+
+
+def _scores(course: Course, assignment: str, student: str,
+            names: list[str]) -> dict[str, tuple[float, float]]:
+    """grade_id -> (automatic score, maximum) of one graded submission."""
+    scores = {}
+    with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+        for name in names:
+            for item in gradebook.find_submission_notebook(name, assignment, student).grades:
+                scores[item.name] = (float(item.auto_score or 0), float(item.max_score))
+    return scores
+
+
+def check_grading(course: Course, assignment: str, fresh: Course, *, workers: int = 2,
+                  sandbox_required: bool | None = None) -> list[Problem]:
+    """Grade the source notebooks, the release and the mutants as submissions in ``fresh`` (a
+    temporary course where ``assignment`` was just generated) and check (a), (b), (f), (g), and
+    that the feedback shows no hidden test (nor, for the release, any solution)."""
+    sources = {p.stem: p for p in sorted((course.directory("source") / assignment).glob("*.ipynb"))}
+    released = {name: nbformat.read(fresh.directory("release") / assignment / f"{name}.ipynb", as_version=4)
+                for name in sources}
+    source_cells = {name: _cells(nbformat.read(path, as_version=4)) for name, path in sources.items()}
+    solutions = {gid: cell.source for cells in source_cells.values() for gid, cell in cells.items()
+                 if cell.metadata.nbgrader.get("solution")}
+    tests = {gid: name for name, cells in source_cells.items() for gid, cell in cells.items()
+             if is_autograded_test(cell)}
+    mutants_path = course.directory("source") / assignment / MUTANTS
+    mutants, problems = load_mutants(mutants_path, set(solutions), set(tests))
+
+    _submit(fresh, SOURCE_STUDENT, assignment, {n: _answered(nb, solutions) for n, nb in released.items()})
+    _submit(fresh, RELEASE_STUDENT, assignment, released)
+    for mutant in mutants:
+        answers = {**solutions, mutant.cell: mutant.code}
+        _submit(fresh, MUTANT_STUDENT + mutant.name, assignment,
+                {n: _answered(nb, answers) for n, nb in released.items()})
+    try:
+        grade(fresh, assignment, workers=workers, sandbox_required=sandbox_required, progress=False)
+    except reference.ReferenceFailed as error:
+        return problems + [Problem(sources[next(iter(sources))], str(error))]
+    records = {record.student: record for record in load_records(fresh, assignment)}
+
+    def scores(student: str) -> dict[str, tuple[float, float]]:
+        return _scores(fresh, assignment, student, list(sources))
+
+    for grade_id, (score, maximum) in scores(SOURCE_STUDENT).items():
+        if grade_id in tests and score < maximum:
+            why = records[SOURCE_STUDENT].failed.get(grade_id) or "; ".join(records[SOURCE_STUDENT].notes)
+            problems.append(Problem(sources[tests[grade_id]],
+                                    f"the solution, graded as a submission, scores {score:g}/{maximum:g} "
+                                    f"on {grade_id}: {why}"))
+    earned = {gid: score for gid, (score, _) in scores(RELEASE_STUDENT).items() if score > 0}
+    if earned:
+        problems.append(Problem(course.directory("release") / assignment,
+                                f"the unmodified release earns automatic points ({earned}); a test cell "
+                                "must fail when its exercise is not answered"))
+    for mutant in mutants:
+        kept = [gid for gid in mutant.must_fail if scores(MUTANT_STUDENT + mutant.name)[gid][0] > 0]
+        if kept:
+            problems.append(Problem(mutants_path, f"mutant {mutant.name!r} keeps the points of "
+                                                  f"{', '.join(kept)}: no hidden check catches this wrong "
+                                                  "answer; add one that does"))
+    problems += check_references(fresh, assignment, sources, sandbox_required)
+    return problems + check_feedback(fresh, assignment, sources)
+
+
+def check_references(fresh: Course, assignment: str, sources: dict[str, Path],
+                     sandbox_required: bool | None) -> list[Problem]:
+    """Authoring errors the reference run found (a test cell that records no hidden check, a check
+    recorded outside a test cell, a test cell failing on the solution), named on the real source."""
+    config = fresh.config.copy()
+    if sandbox_required is not None:
+        config.Sandbox.required = sandbox_required
+    settings = Sandbox(config=config)
+    problems = []
+    for path in sources.values():
+        found = reference.load_or_compute(fresh.directory("source") / assignment / path.name, fresh.root,
+                                          limits=settings.limits(), sandbox=use_bwrap(settings))
+        problems += [Problem(path, problem) for problem in found.problems]
+    return problems
+
+
+def check_feedback(fresh: Course, assignment: str, sources: dict[str, Path]) -> list[Problem]:
+    """No hidden-test text in any feedback, and no solution text in the feedback of the release."""
+    written, _ = generate_feedback(fresh, assignment)
+    problems = []
+    for path in sources.values():
+        found = secrets(path)
+        problems += check_leaks(written, found, solution=False)
+        problems += check_leaks([p for p in written if RELEASE_STUDENT in p.parts], found)
+    return problems
+
+
 # -- the gate -----------------------------------------------------------------------------------
 
-def gate_assignment(course: Course, assignment: str) -> list[Problem]:
-    """Every check of one assignment (its source notebooks' storage included)."""
+def gate_assignment(course: Course, assignment: str, *, workers: int = 2,
+                    sandbox_required: bool | None = None) -> list[Problem]:
+    """Every check of one assignment (its source notebooks' storage included), graded in a
+    temporary copy of the course (the course's own gradebook is never touched)."""
     course.require_assignment(assignment)
     sources = sorted((course.directory("source") / assignment).glob("*.ipynb"))
     problems = check_stored(sources, course.root) + release_leaks(course, assignment)
@@ -252,6 +437,8 @@ def gate_assignment(course: Course, assignment: str) -> list[Problem]:
         fresh = temporary_course(course, Path(folder))
         release(fresh, assignment)
         problems += check_release_current(course, assignment, fresh)
+        problems += check_grading(course, assignment, fresh, workers=workers,
+                                  sandbox_required=sandbox_required)
     return problems
 
 
@@ -264,9 +451,10 @@ def gate_notebooks(course: Course) -> list[Problem]:
                          if not any(p.is_relative_to(folder) for folder in assignment_folders)), course.root)
 
 
-def gate(course: Course, assignments: list[str] | None = None) -> list[Problem]:
+def gate(course: Course, assignments: list[str] | None = None, *, workers: int = 2,
+         sandbox_required: bool | None = None) -> list[Problem]:
     """The whole gate: the named assignments (default: all, plus the lessons and the header)."""
     problems = [] if assignments else gate_notebooks(course)
     for assignment in assignments or course.assignments():
-        problems += gate_assignment(course, assignment)
+        problems += gate_assignment(course, assignment, workers=workers, sandbox_required=sandbox_required)
     return problems

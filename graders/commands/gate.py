@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from graders.course import add_course_argument, course_from, reports_errors
+from graders.course import CourseError, add_course_argument, course_from, reports_errors
 from graders.gate import gate
+from graders.sandbox import SandboxUnavailable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "check, or a mutant of source/<assignment>/mutants.yml keeps points it must lose.")
     parser.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                         help="only these assignments (default: all, plus the lessons and the header)")
+    parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once (default: 2)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="if bubblewrap is missing, run the notebooks UNCONFINED, with your rights")
     add_course_argument(parser)
     parser.set_defaults(run=run)
 
@@ -27,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @reports_errors
 def run(args: argparse.Namespace) -> int:
     """Run the gate and print every problem; exit status 1 when there is any."""
-    problems = gate(course_from(args), args.assignments)
+    try:
+        problems = gate(course_from(args), args.assignments, workers=args.workers,
+                        sandbox_required=False if args.no_sandbox else None)
+    except SandboxUnavailable as error:
+        raise CourseError(str(error)) from None
     for problem in problems:
         print(f"FAIL {problem}", file=sys.stderr)
     if problems:
