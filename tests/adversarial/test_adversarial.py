@@ -37,7 +37,7 @@ EXPECTED = {
     "observe_records_visible_value": (0.0, "HiddenCheckFailed"),
     "observe_records_nothing": (0.0, "was not recorded"),
     "always_equal": (1.0, "CheckFailed"),
-    "swallow_exceptions": (0.0, "was not recorded"),
+    "swallow_exceptions": (0.0, "HiddenCheckFailed"),
     "fake_output": (0.0, "was not recorded"),
     "os_exit_in_tests": (0.0, NOT_GRADED),
     "sys_exit": (1.0, "SystemExit"),
