@@ -33,10 +33,12 @@ def folder_bytes(rels: tuple[str, ...]) -> int:
 
 
 def measure(repeat: int) -> list[dict]:
-    """One row per dataset: size, first load, median load, median generate and write (synthetic)."""
+    """One row per offline dataset: size, first load, median load, median generate and write."""
     rows = []
     for name in data.names():
         ds = registry.get(name)
+        if ds.download:  # optional download, not in the cache offline: nothing to time
+            continue
         first = timed(lambda name=name: data.load(name))
         loads = [timed(lambda name=name: data.load(name)) for _ in range(repeat)]
         row = {"name": name, "kind": ds.kind, "files": len(ds.files), "kB": folder_bytes(ds.files) / 1e3,
@@ -44,6 +46,7 @@ def measure(repeat: int) -> list[dict]:
         if ds.generate is not None:
             row["generate s"] = statistics.median(
                 timed(lambda ds=ds: ds.generate(seed=0)) for _ in range(repeat))
+        if ds.write is not None:
             with tempfile.TemporaryDirectory() as tmp:
                 row["write s"] = statistics.median(
                     timed(lambda ds=ds, tmp=tmp: ds.write(Path(tmp), seed=0)) for _ in range(repeat))
@@ -84,9 +87,10 @@ def main() -> None:
         "# Dataset loading and generation times\n\n"
         "Written by `benchmarks/data.py` (run it again to refresh). Seconds on this machine: "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}. `first load s` includes importing the reading libraries; "
-        f"`load s`, `generate s` (seed 0, in memory) and `write s` (the committed files, into a "
-        f"temporary folder) are medians of {args.repeat} runs. `kB` is the size of the files "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} when the run ended "
+        "(other work on the machine slows every figure). `first load s` includes importing the "
+        "reading libraries; `load s`, `generate s` (seed 0, in memory) and `write s` (the committed "
+        f"files, into a temporary folder) are medians of {args.repeat} runs. `kB` is the size of the files "
         "behind the dataset (committed or shipped in a package).\n\n"
         f"{body}\n\n{summary}\n",
         encoding="utf-8",
