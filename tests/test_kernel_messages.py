@@ -1,14 +1,18 @@
 """Messages in a learner's kernel: warnings stay visible but never fail nbgrader's Validate."""
 
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
+ROOT = Path(__file__).resolve().parent.parent
+TENSORFLOW_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
 CONVERGENCE_WARNING = """\
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -97,3 +101,19 @@ def test_validate_passes_a_correct_answer_that_warns_once_healthpath_is_imported
 def test_without_healthpath_validate_fails_the_same_correct_answer(tmp_path):
     failed = validate(tmp_path, "import sklearn")
     assert "ConvergenceWarning" in failed["assert model.coef_.shape == (1, 5)"]
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("source/*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_no_test_cell_is_the_first_to_import_tensorflow(path):
+    """TensorFlow prints a notice on stderr when first imported, which Validate would count as a
+    failed test: assignments import it in a cell before their test cells."""
+    imported = False
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        is_test = cell.metadata.get("nbgrader", {}).get("grade", False)
+        assert imported or not (is_test and TENSORFLOW_IMPORT.search(cell.source)), (
+            f"{path.relative_to(ROOT)}: test cell {cell.metadata['nbgrader'].get('grade_id')!r} is the first "
+            "to import TensorFlow/Keras; import it in the setup cell instead."
+        )
+        imported = imported or bool(TENSORFLOW_IMPORT.search(cell.source))
