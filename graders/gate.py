@@ -450,11 +450,3 @@ def gate_notebooks(course: Course) -> list[Problem]:
     return check_stored((p for p in stored_notebooks(course)
                          if not any(p.is_relative_to(folder) for folder in assignment_folders)), course.root)
 
-
-def gate(course: Course, assignments: list[str] | None = None, *, workers: int = 2,
-         sandbox_required: bool | None = None) -> list[Problem]:
-    """The whole gate: the named assignments (default: all, plus the lessons and the header)."""
-    problems = [] if assignments else gate_notebooks(course)
-    for assignment in assignments or course.assignments():
-        problems += gate_assignment(course, assignment, workers=workers, sandbox_required=sandbox_required)
-    return problems

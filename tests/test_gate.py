@@ -74,7 +74,8 @@ def edit_cell(path: Path, grade_id: str, edit) -> None:
 
 def test_the_minicourse_passes(tmp_path, capsys):
     status, printed = run_gate(minicourse(tmp_path), capsys)
-    assert (status, printed.strip().splitlines()[-1]) == (0, "healthpath gate: passed"), printed
+    assert status == 0 and "FAIL" not in printed, printed
+    assert "healthpath gate: pilot: passed\nhealthpath gate: passed\n" in printed, printed
 
 
 def test_broken_hidden_tests_and_a_weak_mutant_fail(tmp_path, capsys):

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from graders.course import CourseError, add_course_argument, course_from, reports_errors
-from graders.gate import gate
+from graders.gate import Problem, gate_assignment, gate_notebooks
 from graders.sandbox import SandboxUnavailable
 
 
@@ -30,16 +30,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    """Run the gate and print every problem; exit status 1 when there is any."""
+    """Run the gate, printing each part's problems as it finishes; exit status 1 when there is any."""
+    course = course_from(args)
+    for name in args.assignments:
+        course.require_assignment(name)
+    problems = [] if args.assignments else _report("lessons and header", gate_notebooks(course))
     try:
-        problems = gate(course_from(args), args.assignments, workers=args.workers,
-                        sandbox_required=False if args.no_sandbox else None)
+        for name in args.assignments or course.assignments():
+            problems += _report(name, gate_assignment(course, name, workers=args.workers,
+                                                      sandbox_required=False if args.no_sandbox else None))
     except SandboxUnavailable as error:
         raise CourseError(str(error)) from None
-    for problem in problems:
-        print(f"FAIL {problem}", file=sys.stderr)
     if problems:
         print(f"healthpath gate: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print("healthpath gate: passed")
     return 0
+
+
+def _report(part: str, problems: list[Problem]) -> list[Problem]:
+    for problem in problems:
+        print(f"FAIL {problem}", file=sys.stderr)
+    print(f"healthpath gate: {part}: {f'{len(problems)} problem(s)' if problems else 'passed'}", flush=True)
+    return problems
