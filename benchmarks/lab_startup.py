@@ -51,8 +51,7 @@ def time_course_lab(checkout: Path, scratch: Path, timeout: float) -> dict:
     port = free_port()
     env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(scratch / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(scratch / "runtime")}
-    command = ["./course", "lab", "--no-browser", f"--port={port}", f"--IdentityProvider.token={TOKEN}",
-               *(["--allow-root"] if os.geteuid() == 0 else [])]
+    command = ["./course", "lab", "--no-browser", f"--port={port}", f"--IdentityProvider.token={TOKEN}"]
     load = os.getloadavg()[0]
     start = time.monotonic()
     server = subprocess.Popen(command, cwd=checkout, env=env, stdout=subprocess.PIPE,
@@ -132,7 +131,7 @@ def write_report(warm: list[dict], cold: dict | None) -> None:
         f"welcome page (`{PAGE}`) answering with HTTP 200; \"server running\" is when the server",
         "logged its address. The browser's own rendering (a few seconds more) is not included.",
         "",
-        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}. "
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}.",
         "Other work shared the machine: the 1-minute load average at each start is given, and on an",
         "idle machine the figures are lower.",
         "",

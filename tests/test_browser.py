@@ -1,9 +1,10 @@
 """A learner's first minutes, in a real browser: `./course lab` opens the welcome page; a released
 assignment runs, its visible tests speak, and nbgrader's Validate button judges the notebook.
 
-The released notebook is the miniature course's pilot, generated with `nbgrader generate_assignment`
-into a copy of the course, so the test does not depend on any module's content. Screenshots of each
-step are written to tests/screenshots/ (committed: they show what a learner sees).
+The steps form one test because they share one browser page. The released notebook is the
+miniature course's pilot, generated with `nbgrader generate_assignment` into a copy of the course,
+so the test does not depend on any module's content. Screenshots of each step are written to
+tests/screenshots/ (committed: they show what a learner sees).
 """
 
 import json
@@ -79,22 +80,22 @@ def lab_settings(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+@pytest.fixture
+def lab(tmp_path):
     """`./course lab` serving a copy of the course: yields its base URL; shuts everything down."""
-    tmp = tmp_path_factory.mktemp("lab")
-    checkout = course_copy(tmp)
+    checkout = course_copy(tmp_path)
     port = free_port()
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(lab_settings(tmp / "settings")),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime")}
-    log = open(tmp / "lab.log", "w")
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(lab_settings(tmp_path / "settings")),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    log = open(tmp_path / "lab.log", "w")
     server = subprocess.Popen(
         ["./course", "lab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={TOKEN}", *(["--allow-root"] if os.geteuid() == 0 else [])],
+         f"--IdentityProvider.token={TOKEN}"],
         cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answering(f"{base}/api/status", server, tmp / "lab.log")
+        wait_until_answering(f"{base}/api/status", server, tmp_path / "lab.log")
         yield base
     finally:
         processes = server_processes(server)
@@ -103,7 +104,7 @@ def lab(tmp_path_factory):
         _, alive = psutil.wait_procs(processes, timeout=20)
         for process in alive:
             process.kill()
-        assert stopped, f"JupyterLab ignored SIGTERM for 30 s:\n{(tmp / 'lab.log').read_text()[-3000:]}"
+        assert stopped, f"JupyterLab ignored SIGTERM for 30 s:\n{(tmp_path / 'lab.log').read_text()[-3000:]}"
         assert not alive, f"left running after JupyterLab stopped: {[p.pid for p in alive]}"
 
 
@@ -148,7 +149,7 @@ def stop(server: subprocess.Popen) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(lab):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -195,7 +196,8 @@ def validate(page):
     return dialog
 
 
-def test_course_lab_opens_the_welcome_page_and_its_setup_cell_runs(page, lab):
+def welcome_page_and_its_setup_cell(page, lab):
+    """`./course lab` lands on the welcome page, whose setup cell runs."""
     page.goto(f"{lab}/?token={TOKEN}")
     playwright.expect(page).to_have_url(f"{lab}/lab/tree/welcome.ipynb")
     heading = page.locator(".jp-RenderedMarkdown h1", has_text="Welcome")
@@ -213,7 +215,8 @@ def test_course_lab_opens_the_welcome_page_and_its_setup_cell_runs(page, lab):
     screenshot(page, "02-welcome-setup-cell")
 
 
-def test_learners_get_nbgrader_learner_tools_and_no_instructor_tools(page, lab):
+def learner_tools_only(page):
+    """nbgrader's learner tools are there, its instructor tools are not."""
     page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
     menu = page.locator(".lm-Menu-content")
     playwright.expect(menu).to_contain_text("Assignment List")
@@ -224,7 +227,8 @@ def test_learners_get_nbgrader_learner_tools_and_no_instructor_tools(page, lab):
     playwright.expect(page.get_by_text("Create Assignment")).to_have_count(0)
 
 
-def test_released_assignment_shows_visible_test_messages_and_validate_judges_it(page, lab):
+def released_assignment(page):
+    """A released notebook: a wrong answer fails its visible test and Validate; right answers pass."""
     page.locator(".jp-DirListing-itemText", has_text="release").first.dblclick()
     page.locator(".jp-DirListing-itemText", has_text="pilot").first.dblclick()
     page.locator(".jp-DirListing-itemText", has_text="pilot.ipynb").first.dblclick()
@@ -267,3 +271,10 @@ def test_released_assignment_shows_visible_test_messages_and_validate_judges_it(
         "Success! Your notebook passes all the tests.")
     screenshot(page, "05-validate-passes")
     dialog.get_by_role("button", name="Ok").click()
+
+
+def test_a_learners_first_minutes(page, lab):
+    """One journey, in order, in one browser (the steps share the page)."""
+    welcome_page_and_its_setup_cell(page, lab)
+    learner_tools_only(page)
+    released_assignment(page)
