@@ -322,7 +322,9 @@ def _execute_all(course: Course, config: Config, assignment: str, notebooks: lis
                        / f"{hashlib.sha256(source.read_bytes()).hexdigest()}.json").exists()]
     if not jobs and not sources:
         return
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool:
+    # fork: a worker starts at once with this process's modules, where a spawned one would spend
+    # seconds importing nbgrader again (this process runs no threads that the workers could need)
+    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("fork")) as pool:
         pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
         pending |= {pool.submit(_run_job, job) for job in jobs.values()}
         bar = tqdm(total=len(jobs), desc=f"executing {assignment}", unit="notebook",
