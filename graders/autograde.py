@@ -3,9 +3,10 @@
 Phase 1 prepares each submission exactly as nbgrader will (its configured sanitize preprocessors:
 clear outputs, de-duplicate cell ids, restore the kernelspec and locked cells from the gradebook,
 check the metadata) and executes it in the sandbox in a process pool, storing each execution in the
-course's execution cache. Phase 2 runs nbgrader's Autograde converter one submission at a time; its
-SandboxedExecute finds every execution in the cache, so this phase is fast, and it alone writes the
-gradebook and autograded/.
+course's execution cache. Phase 2 runs nbgrader's Autograde converter one submission at a time, in
+this process, as soon as that submission's executions are cached (while the pool executes the
+others); its SandboxedExecute finds every execution in the cache, so this phase is fast, and it
+alone writes the gradebook and autograded/.
 
 A submission is done when its record (``nbgrader_work/graded/<assignment>/<student>.json``) holds
 the digest of its files and of the assignment's source, and the gradebook has it. Running again
@@ -20,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -120,10 +122,13 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
     settings = Sandbox(config=config)
     sandbox = use_bwrap(settings)
     prepared = [_prepare(course, config, assignment, student, digest, notebooks) for student, digest in todo]
-    _execute_all(course, config, assignment, notebooks, prepared, settings.limits(), sandbox, workers,
-                 progress, run)
-    for item in tqdm(prepared, desc=f"recording {assignment}", unit="submission", disable=not progress):
-        run.graded.append(_autograde_one(course, config, assignment, item, notebooks))
+    with tqdm(total=len(prepared), desc=f"recording {assignment}", unit="submission",
+              disable=not progress) as bar:
+        for item in _execute_all(course, assignment, notebooks, prepared, settings.limits(), sandbox,
+                                 workers, progress, run):
+            run.graded.append(_autograde_one(course, config, assignment, item, notebooks))
+            bar.update()
+    run.graded.sort(key=lambda record: record.student)
     return run
 
 
@@ -304,10 +309,14 @@ def _run_reference(root: Path, source: Path, limits: Limits, sandbox: bool) -> N
     reference.load_or_compute(source, root, limits=limits, sandbox=sandbox)
 
 
-def _execute_all(course: Course, config: Config, assignment: str, notebooks: list[str],
-                 prepared: list[_Prepared], limits: Limits, sandbox: bool, workers: int,
-                 progress: bool, run: Run) -> None:
-    """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes."""
+def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared: list[_Prepared],
+                 limits: Limits, sandbox: bool, workers: int, progress: bool,
+                 run: Run) -> Iterator[_Prepared]:
+    """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes.
+
+    Yields each prepared submission as soon as the references and all its executions are in the
+    cache, so that phase 2 records it while the pool executes the others.
+    """
     cache = execution_cache(course.root)
     jobs: dict[str, _Job] = {}
     for item in prepared:
@@ -320,21 +329,32 @@ def _execute_all(course: Course, config: Config, assignment: str, notebooks: lis
                                      for name in notebooks)
                if not (reference.cache_folder(course.root)
                        / f"{hashlib.sha256(source.read_bytes()).hexdigest()}.json").exists()]
+    waiting = list(prepared)
     if not jobs and not sources:
+        yield from waiting
         return
     # fork: a worker starts at once with this process's modules, where a spawned one would spend
-    # seconds importing nbgrader again (this process runs no threads that the workers could need)
+    # seconds importing nbgrader again; workers only start sandboxes and write the cache, so they
+    # need no lock that another thread of this process (tqdm's monitor) could hold
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("fork")) as pool:
         pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
+        references = set(pending)
         pending |= {pool.submit(_run_job, job) for job in jobs.values()}
         bar = tqdm(total=len(jobs), desc=f"executing {assignment}", unit="notebook",
                    disable=not progress)
         try:
-            while pending:
+            while waiting:
+                ready = [item for item in waiting if references.isdisjoint(pending)
+                         and not any(key in jobs for key in item.executions)]
+                if ready:
+                    waiting = [item for item in waiting if item not in ready]
+                    yield from ready
+                    continue
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     result = future.result()  # a reference that fails stops the batch, clearly
                     if result is not None:
+                        del jobs[result[0]]
                         run.executed += 1
                         bar.update()
         except BaseException:
