@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("graders.sandbox").setLevel(logging.ERROR)
     limits = Limits()
+    load_start = os.getloadavg()[0]
     rows = []
     for name, nb in submissions().items():
         times: dict[bool, list[float]] = {True: [], False: []}
@@ -65,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         "the table gives median wall-clock seconds per notebook (kernel start, all cells, read-back).",
         "",
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, Python "
-        f"{sys.version.split()[0]}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at the "
-        "end of the run (other work shares the machine: compare the two columns, not absolute times).",
+        f"{sys.version.split()[0]}, {os.cpu_count()} cores; load average {load_start:.1f} at the start "
+        f"of the run and {os.getloadavg()[0]:.1f} at its end (other work shares the machine: compare "
+        "the two columns, not absolute times).",
         "",
         "| submission | unconfined (s) | sandboxed (s) | overhead |",
         "|---|---:|---:|---:|",
