@@ -41,11 +41,15 @@ def timed_setup(course: Path, env: dict[str, str]) -> float:
     shutil.rmtree(course / ".venv", ignore_errors=True)
     started = time.perf_counter()
     subprocess.run(["./course", "setup"], cwd=course, env=env, check=True)
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    print(f"./course setup in {course}: {seconds:.0f} s", flush=True)
+    return seconds
 
 
 def size_bytes(folder: Path) -> int:
-    """Disk usage of ``folder`` (du, in bytes)."""
+    """Disk usage of ``folder`` (du, in bytes; 0 when it was never created)."""
+    if not folder.exists():
+        return 0
     return int(subprocess.run(["du", "-sb", str(folder)], capture_output=True, text=True,
                               check=True).stdout.split()[0])
 
@@ -53,7 +57,8 @@ def size_bytes(folder: Path) -> int:
 def measure(run: str, work: Path) -> dict[str, float]:
     """One run (``cold`` or ``warm``): its setup time and environment size."""
     course = checkout_copy(work / run)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PIP_", "VIRTUAL_ENV"))}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PIP_NO_CACHE_DIR", "PIP_CACHE_DIR", "VIRTUAL_ENV")}
     figures = {}
     if run == "cold":
         figures["seconds"] = timed_setup(course, {**env, "PIP_NO_CACHE_DIR": "1"})
@@ -61,8 +66,23 @@ def measure(run: str, work: Path) -> dict[str, float]:
         cache = {**env, "PIP_CACHE_DIR": str(work / "pip-cache")}
         figures["seconds to fill the cache"] = timed_setup(course, cache)
         figures["seconds"] = timed_setup(course, cache)
+        figures["cache bytes"] = size_bytes(work / "pip-cache")
     figures["venv bytes"] = size_bytes(course / ".venv")
     return figures
+
+
+def package_sources() -> str:
+    """Where pip takes packages from here: PyPI, or local mirrors named in pip's configuration."""
+    listed = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "pip", "config", "list"],
+                            capture_output=True, text=True, check=False).stdout
+    local = sorted({line.split("=", 1)[0].split(".")[-1] for line in listed.splitlines()
+                    if "find-links" in line or "file://" in line})
+    if not local:
+        return "Packages were downloaded from PyPI."
+    return (f"On this machine pip also reads local package mirrors ({', '.join(local)} in pip's "
+            "configuration), so most packages were copied from disk rather than downloaded: on a "
+            "machine that downloads everything from PyPI, add the time to download the packages at the "
+            "speed of its link (files read from a local mirror are not kept in pip's cache either).")
 
 
 def report(results: dict[str, dict[str, float]]) -> str:
@@ -72,17 +92,18 @@ def report(results: dict[str, dict[str, float]]) -> str:
         f"`./course setup` in a fresh copy of the checkout (new `.venv`, `pip install -c constraints.txt "
         f"-e .[dev]`), measured by `benchmarks/setup.py` on {date.today().isoformat()}: Python "
         f"{platform.python_version()}, {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.machine()}. Network time depends on the link to PyPI; other jobs shared the machine.",
+        f"{platform.machine()}; other jobs shared the machine. {package_sources()}",
         "", "| run | setup time | environment (.venv) |", "| --- | ---: | ---: |",
     ]
-    labels = {"cold": "cold: pip's cache disabled, every package downloaded",
-              "warm": "warm: pip's cache already holds every package"}
+    labels = {"cold": "cold: pip's cache disabled (`PIP_NO_CACHE_DIR=1`)",
+              "warm": "warm: pip's cache filled by a first install"}
     for run, figures in results.items():
         lines.append(f"| {labels[run]} | {figures['seconds'] / 60:.1f} min | "
                      f"{figures['venv bytes'] / 2**30:.2f} GiB |")
     if "warm" in results:
         lines += ["", f"Filling the cache (the first install with an empty cache) took "
-                      f"{results['warm']['seconds to fill the cache'] / 60:.1f} min."]
+                      f"{results['warm']['seconds to fill the cache'] / 60:.1f} min; the cache then held "
+                      f"{results['warm']['cache bytes'] / 2**30:.2f} GiB."]
     return "\n".join(lines) + "\n"
 
 
