@@ -14,6 +14,9 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Every assignment starts with the course header (how to work, how to check, academic honesty).
 c.IncludeHeaderFooter.header = "source/header.ipynb"
 
+# Mutants (source/<id>/mutants.yml) are wrong answers built from the solutions: never released.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants.yml"]
+
 # Training cells take longer than nbgrader's default 30 s.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True

@@ -52,8 +52,6 @@ def minicourse(tmp_path: Path) -> Path:
     course = tmp_path / "course"
     shutil.copytree(MINICOURSE, course, ignore=shutil.ignore_patterns("submissions"))
     shutil.copy2(PILOT_MUTANTS, course / "source" / "pilot" / MUTANTS)
-    with open(course / "nbgrader_config.py", "a") as config:
-        config.write('\nc.CourseDirectory.ignore.append("mutants.yml")\n')
     assert main(["release", "pilot", "--course", str(course)]) == 0
     return course
 
