@@ -26,7 +26,8 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "minicourse"
 HONEST_SCORE = 5.0  # ex1 2 + ex2 2 + ex3 1 (q4 is graded by hand)
 NOT_GRADED = "NotebookNotGraded"
 
-# attack: (auto score, text that must appear in the autograded notebook's outputs)
+# attack: (auto score, text that must appear in the autograded notebook's outputs), or a list of
+# such outcomes when a limit's timing decides which one stops the attack
 EXPECTED = {
     "wrong_answers_only": (0.0, "HiddenCheckFailed"),
     "input_transformer": (0.0, "was not recorded"),
@@ -50,7 +51,9 @@ EXPECTED = {
     "endless_loop": (1.0, "CellTimeoutError"),
     "endless_loop_ignoring_interrupt": (0.0, NOT_GRADED),
     "memory_bomb": (0.0, NOT_GRADED),
-    "fork_storm": (1.0, "forked"),
+    # Contained by the process limit (the cell finishes, ex3 keeps its point) or, when the forked
+    # copies of the kernel touch enough memory first, by the memory limit (nothing graded).
+    "fork_storm": [(1.0, "forked"), (0.0, NOT_GRADED)],
     "output_flood": (1.0, "output cut"),
 }
 LIMITS = """
@@ -151,10 +154,11 @@ def test_honest_learner_gets_full_marks_in_the_same_batch(graded):
 
 @pytest.mark.parametrize("attack", sorted(EXPECTED))
 def test_attack_earns_no_more_than_its_honest_part(graded, attack):
-    score, note = EXPECTED[attack]
+    outcomes = EXPECTED[attack] if isinstance(EXPECTED[attack], list) else [EXPECTED[attack]]
     scores = graded["scores"][attack]
-    assert sum(value for name, value in scores.items() if name != "q4-answer") == score
-    assert note in outputs_text(graded["course"], attack)
+    score = sum(value for name, value in scores.items() if name != "q4-answer")
+    text = outputs_text(graded["course"], attack)
+    assert any(score == expected and note in text for expected, note in outcomes), (score, outcomes)
 
 
 @pytest.mark.parametrize("student", ["honest", *sorted(EXPECTED)])
