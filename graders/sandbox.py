@@ -134,10 +134,11 @@ def bwrap_command(command: list[str], scratch: Path, env: dict[str, str]) -> lis
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    # /tmp is emptied before the course is bound, so a course that lives under /tmp stays visible.
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in python_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-             "--bind", str(scratch), SCRATCH, "--chdir", SCRATCH]
+    args += ["--bind", str(scratch), SCRATCH, "--chdir", SCRATCH]
     for name, value in env.items():
         args += ["--setenv", name, value]
     return [*args, "--", *command]
