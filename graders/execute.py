@@ -1,15 +1,19 @@
-"""Execute a notebook in the sandbox and read back its outputs and observations as untrusted data."""
+"""Execute a notebook with its kernel in the sandbox; read back outputs and observations as untrusted data."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
 import stat
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +22,14 @@ import nbformat
 from nbformat import NotebookNode
 
 from graders import sandbox as sandboxing
+from graders.runner import notebook_client
 from graders.sandbox import Limits
 from healthpath.check import OBSERVATIONS_ENV
 
 log = logging.getLogger(__name__)
 
-NOTEBOOK, EXECUTED, OBSERVATIONS = "notebook.ipynb", "executed.ipynb", "observations.jsonl"
-STATUSES = ("ok", "timeout", "memory", "crashed", "rejected")
+OBSERVATIONS = "observations.jsonl"
+STATUSES = ("ok", "timeout", "memory", "crashed")
 
 
 @dataclass
@@ -52,10 +57,12 @@ class Execution:
 
 
 def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> Execution:
-    """Execute ``nb`` (not modified) in a fresh sandbox and read back what it produced.
+    """Execute ``nb`` (not modified) with a fresh kernel in a fresh sandbox; read back what it produced.
 
-    Raises :class:`graders.sandbox.SandboxUnavailable` when ``sandbox`` is True and bubblewrap is
-    missing. Whatever the notebook does, this returns an :class:`Execution`.
+    The notebook client runs here and builds the executed notebook from the kernel's messages; only
+    the kernel runs the notebook's code, inside the sandbox. Raises
+    :class:`graders.sandbox.SandboxUnavailable` when ``sandbox`` is True and bubblewrap is missing.
+    Whatever the notebook does, this returns an :class:`Execution`.
     """
     if sandbox:
         sandboxing.bwrap_path()
@@ -63,7 +70,6 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
     try:
         scratch = work / "scratch"
         scratch.mkdir()
-        nbformat.write(_without_outputs(nb), scratch / NOTEBOOK)
         inside = Path(sandboxing.SCRATCH) if sandbox else scratch
         env = {
             "HOME": str(inside), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -73,12 +79,37 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
             "PYTHONPATH": str(sandboxing.package_root()),
             OBSERVATIONS_ENV: str(inside / OBSERVATIONS),
         }
-        command = [sys.executable, "-m", "graders.runner", NOTEBOOK, EXECUTED,
-                   "--cell-timeout", str(limits.cell_timeout),
-                   "--max-cell-output", str(limits.max_cell_output_bytes)]
-        done = sandboxing.run(command, scratch=scratch, env=env, limits=limits,
-                              log_path=work / "runner.log", sandbox=sandbox)
-        return _read_back(nb, scratch, done, limits)
+        executed = _without_outputs(nb)
+        with sandboxing.Cgroups(limits) as cgroups, open(work / "kernel.log", "wb") as log_file:
+            manager = sandboxing.kernel_manager(scratch, work / "connection.json", env, limits, sandbox)
+            client = notebook_client(executed, cell_timeout=limits.cell_timeout,
+                                     max_cell_output=limits.max_cell_output_bytes, km=manager)
+            timed_out = threading.Event()
+
+            def stop() -> None:
+                timed_out.set()
+                cgroups.kill_all()
+                process = getattr(manager.provisioner, "process", None)
+                if process is not None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
+
+            watchdog = threading.Timer(limits.notebook_timeout, stop)
+            start = time.monotonic()
+            watchdog.start()
+            ended = None
+            try:
+                client.execute(cwd=str(scratch), stdout=log_file, stderr=log_file,
+                               env=env if not sandbox else {"PATH": "/usr/bin:/bin"},
+                               preexec_fn=cgroups.confine)
+            except Exception as error:  # noqa: BLE001 - whatever the kernel does, the run gets a status
+                ended = error
+            finally:
+                watchdog.cancel()
+            seconds = time.monotonic() - start
+            out_of_memory = cgroups.out_of_memory()
+        return _read_back(nb, executed, scratch, limits, seconds=seconds, timed_out=timed_out.is_set(),
+                          out_of_memory=out_of_memory, ended=ended, log_path=work / "kernel.log")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -91,34 +122,27 @@ def _without_outputs(nb: NotebookNode) -> NotebookNode:
     return clean
 
 
-def _read_back(nb: NotebookNode, scratch: Path, done: sandboxing.Completed, limits: Limits) -> Execution:
+def _read_back(nb: NotebookNode, executed: NotebookNode, scratch: Path, limits: Limits, *, seconds: float,
+               timed_out: bool, out_of_memory: bool, ended: Exception | None, log_path: Path) -> Execution:
     codes = [cell.cell_type == "code" for cell in nb.cells]
     empty = Execution(outputs=[[] if code else None for code in codes],
                       execution_counts=[None] * len(codes), observations=[], status="ok", reason="",
-                      seconds=done.seconds)
-    if done.timed_out:
+                      seconds=seconds)
+    if timed_out:
         return _stopped(empty, "timeout", f"the notebook ran for more than {limits.notebook_timeout} s "
                                           "and was stopped")
-    if done.out_of_memory:
+    if out_of_memory:
         return _stopped(empty, "memory", f"the notebook used more than {limits.memory_bytes // 2**20} "
                                          "MiB of memory and was stopped")
-    try:
-        executed = nbformat.reads(_read_capped(scratch / EXECUTED, limits.max_notebook_bytes),
-                                  as_version=4)
-        _check_same_cells(nb, executed)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        if done.returncode != 0:
-            return _stopped(empty, "crashed", _crash_reason(done))
-        return _stopped(empty, "rejected", f"the executed notebook could not be used: {error}")
     observations, problems = read_observations(scratch / OBSERVATIONS, limits.max_observation_bytes)
     result = Execution(
         outputs=[_clean_outputs(cell.get("outputs", [])) if code else None
                  for cell, code in zip(executed.cells, codes)],
         execution_counts=[cell.get("execution_count") if code else None
                           for cell, code in zip(executed.cells, codes)],
-        observations=observations, status="ok", reason="", seconds=done.seconds, problems=problems)
-    if done.returncode != 0:
-        result.status, result.reason = "crashed", _crash_reason(done)
+        observations=observations, status="ok", reason="", seconds=seconds, problems=problems)
+    if ended is not None:
+        result.status, result.reason = "crashed", _crash_reason(ended, log_path)
     return result
 
 
@@ -127,9 +151,13 @@ def _stopped(execution: Execution, status: str, reason: str) -> Execution:
     return execution
 
 
-def _crash_reason(done: sandboxing.Completed) -> str:
-    last = [line for line in done.log_tail.splitlines() if line.strip()][-1:] or ["no message"]
-    return f"the notebook's run ended abnormally (exit status {done.returncode}): {last[0][:300]}"
+def _crash_reason(error: Exception, log_path: Path) -> str:
+    """Why the run ended early: the client's error and the last line the kernel wrote (untrusted)."""
+    with open(log_path, "rb") as handle:
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - 2000))
+        tail = handle.read().decode("utf-8", errors="replace")
+    last = [line for line in tail.splitlines() if line.strip()][-1:] or ["no message"]
+    return f"the notebook's kernel stopped before the end ({type(error).__name__}: {error}): {last[0][:300]}"
 
 
 def _read_capped(path: Path, cap: int) -> str:
@@ -142,14 +170,6 @@ def _read_capped(path: Path, cap: int) -> str:
     if len(data) > cap:
         raise ValueError(f"{path.name} is larger than {cap} bytes")
     return data.decode("utf-8")
-
-
-def _check_same_cells(nb: NotebookNode, executed: NotebookNode) -> None:
-    if len(executed.cells) != len(nb.cells):
-        raise ValueError(f"it has {len(executed.cells)} cells, not {len(nb.cells)}")
-    for number, (mine, theirs) in enumerate(zip(nb.cells, executed.cells), start=1):
-        if mine.get("id") != theirs.get("id") or mine.cell_type != theirs.cell_type:
-            raise ValueError(f"cell {number} is not the cell that was sent (id or type changed)")
 
 
 def _clean_outputs(outputs: Any) -> list[dict[str, Any]]:

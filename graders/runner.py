@@ -1,11 +1,11 @@
-"""Execute one notebook with nbclient; runs INSIDE the sandbox, so nothing here is trusted.
+"""The notebook client every run uses, and a command line that executes one notebook with it.
 
     python -m graders.runner in.ipynb out.ipynb --cell-timeout 300 --max-cell-output 2097152
 
 Every cell runs (errors do not stop the notebook); a cell that runs over its time is interrupted and
-gets a ``CellTimeoutError``; output beyond the per-cell cap is dropped with a note. The executed
-notebook is written even when the kernel dies (exit status 3), so the trusted side can show how far
-it got.
+gets a ``CellTimeoutError``; output beyond the per-cell cap is dropped with a note. Grading uses the
+client in the trusted process, with the kernel in the sandbox (``graders.execute``); lessons run the
+command line, which writes the executed notebook even when the kernel dies (exit status 3).
 """
 
 from __future__ import annotations
@@ -59,6 +59,19 @@ def record_unreported_error(cell: NotebookNode, cell_index: int, execute_reply: 
             traceback=content.get("traceback", [])))
 
 
+def notebook_client(nb: NotebookNode, *, cell_timeout: int, max_cell_output: int,
+                    **options: Any) -> CappedClient:
+    """A client that runs every cell of ``nb``, interrupts a cell after ``cell_timeout`` seconds and
+    keeps ``max_cell_output`` bytes of output per cell (``options``: more NotebookClient settings)."""
+    return CappedClient(
+        nb, max_cell_output=max_cell_output, timeout=cell_timeout, allow_errors=True,
+        interrupt_on_timeout=True, record_timing=False, store_widget_state=False,
+        error_on_timeout={"ename": "CellTimeoutError",
+                          "evalue": f"the cell ran for more than {cell_timeout} s", "traceback": []},
+        on_cell_executed=record_unreported_error, extra_arguments=["--HistoryManager.hist_file=:memory:"],
+        **options)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Execute ``in`` and write ``out``; exit status 3 when the kernel died part way."""
     parser = argparse.ArgumentParser(prog="python -m graders.runner")
@@ -68,15 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-cell-output", type=int, default=2 * 2**20)
     args = parser.parse_args(argv)
     nb = nbformat.read(args.notebook, as_version=4)
-    client = CappedClient(
-        nb, max_cell_output=args.max_cell_output, timeout=args.cell_timeout, allow_errors=True,
-        interrupt_on_timeout=True, kernel_name="python3", record_timing=False,
-        error_on_timeout={"ename": "CellTimeoutError",
-                          "evalue": f"the cell ran for more than {args.cell_timeout} s",
-                          "traceback": []},
-        on_cell_executed=record_unreported_error, resources={"metadata": {"path": "."}},
-        extra_arguments=["--HistoryManager.hist_file=:memory:"],
-    )
+    client = notebook_client(nb, cell_timeout=args.cell_timeout, max_cell_output=args.max_cell_output,
+                             kernel_name="python3", resources={"metadata": {"path": "."}})
     status = 0
     try:
         client.execute()

@@ -1,28 +1,33 @@
-"""Run an untrusted command inside bubblewrap, with limits enforced from outside.
+"""Run an untrusted Jupyter kernel inside bubblewrap, with limits enforced from outside.
 
 The sandbox (see graders/SANDBOX.md) has no network, sees read-only system folders, the course's
 Python environment, the ``healthpath`` package and ``datasets/``, and one private writable folder
 (``scratch``, mounted at :data:`SCRATCH`). It runs as an unprivileged user in its own user, pid,
 mount, network, IPC and UTS namespaces. Memory and process count are capped by cgroup v1
-controllers; file size by RLIMIT_FSIZE; wall-clock time by this (trusted) process, which kills the
-whole sandbox when it runs over.
+controllers; file size by RLIMIT_FSIZE; wall-clock time by the trusted side, which kills the whole
+sandbox when it runs over. Only the kernel runs inside: the notebook client stays outside and
+speaks to it over Unix sockets in the scratch folder.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import resource
 import shutil
 import signal
-import subprocess
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from traitlets import Bool, Integer
+import zmq
+import zmq.asyncio
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec
+from traitlets import Bool, Dict, Integer, Unicode
 from traitlets.config import LoggingConfigurable
 
 from healthpath import check
@@ -30,6 +35,7 @@ from healthpath import check
 log = logging.getLogger(__name__)
 
 SCRATCH = "/scratch"
+KERNEL_CONNECTION = "kernel.json"
 NOBODY = 65534
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -75,17 +81,6 @@ class Sandbox(LoggingConfigurable):
         """The configured :class:`Limits`."""
         return Limits(cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,
                       memory_bytes=self.memory_mb * 2**20, max_processes=self.max_processes)
-
-
-@dataclass
-class Completed:
-    """How a sandboxed command ended; ``log_tail`` is the end of its stdout/stderr (untrusted)."""
-
-    returncode: int | None
-    seconds: float
-    timed_out: bool
-    out_of_memory: bool
-    log_tail: str
 
 
 def bwrap_path() -> str:
@@ -144,7 +139,7 @@ def bwrap_command(command: list[str], scratch: Path, env: dict[str, str]) -> lis
     return [*args, "--", *command]
 
 
-class _Cgroups:
+class Cgroups:
     """A fresh memory and pids cgroup (v1) for one run; removed, with anything left in it, on exit."""
 
     def __init__(self, limits: Limits):
@@ -154,7 +149,7 @@ class _Cgroups:
         self.limits = limits
         self.active = False
 
-    def __enter__(self) -> _Cgroups:
+    def __enter__(self) -> Cgroups:
         try:
             self.memory.mkdir()
             self.pids.mkdir()
@@ -170,11 +165,13 @@ class _Cgroups:
                         "controllers are not writable under %s (%s).", CGROUP_ROOT, error)
         return self
 
-    def join(self) -> None:
-        """Move the calling process into both cgroups (runs in the child before exec)."""
+    def confine(self) -> None:
+        """Run in the child before exec: join both cgroups, cap file size, no core dumps."""
         if self.active:
             for group in (self.memory, self.pids):
                 (group / "cgroup.procs").write_text(str(os.getpid()))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.limits.max_file_bytes, self.limits.max_file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     def out_of_memory(self) -> bool:
         """Whether the kernel's OOM killer struck or the limit was hit in this cgroup."""
@@ -215,45 +212,49 @@ class _Cgroups:
         self._remove()
 
 
-def run(command: list[str], *, scratch: Path, env: dict[str, str], limits: Limits, log_path: Path,
-        sandbox: bool = True) -> Completed:
-    """Run ``command`` (in ``scratch``) inside the sandbox, or unconfined when ``sandbox`` is False.
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose IPython kernel runs inside the sandbox (or unconfined when
+    ``sandbox`` is False), talking to this process over Unix sockets in the scratch folder.
 
-    ``scratch`` is the only folder the command may write; inside the sandbox it is :data:`SCRATCH`.
-    Its stdout and stderr go to ``log_path`` (outside the sandbox; size capped by RLIMIT_FSIZE).
+    The kernel is the only process that runs learners' code; the client stays outside, so the
+    trusted side builds the notebook itself from the kernel's messages (capped in size by
+    ``max_message_bytes``). Interrupts go as messages, since signals cannot cross into the
+    sandbox's session.
     """
-    if sandbox:
-        full = bwrap_command(command, scratch, env)
-        full_env = {"PATH": "/usr/bin:/bin"}
-    else:
+
+    scratch = Unicode(help="Host path of the scratch folder (the kernel's working folder).")
+    sandbox = Bool(True, help="Run the kernel in bubblewrap.")
+    kernel_env = Dict(help="The kernel's environment.")
+    max_message_bytes = Integer(64 * 2**20, help="Larger messages from the kernel drop its connection.")
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        """An IPython kernel interrupted by message."""
+        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                          display_name="Python 3", language="python", interrupt_mode="message")
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        return context
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel's command: reads a copy of the connection file with the sandbox's paths."""
+        inside = Path(SCRATCH if self.sandbox else self.scratch)
+        info = json.loads(Path(self.connection_file).read_text())
+        info["ip"] = str(inside / Path(self.ip).name)
+        (Path(self.scratch) / KERNEL_CONNECTION).write_text(json.dumps(info))
+        command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(inside / KERNEL_CONNECTION),
+                   *(extra_arguments or [])]
+        return bwrap_command(command, Path(self.scratch), self.kernel_env) if self.sandbox else command
+
+
+def kernel_manager(scratch: Path, connection_file: Path, env: dict[str, str], limits: Limits,
+                   sandbox: bool) -> SandboxedKernelManager:
+    """A kernel manager for one run in ``scratch`` (the connection file stays outside it)."""
+    if not sandbox:
         warn_unconfined()
-        full = command
-        full_env = {**env, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    start = time.monotonic()
-    with _Cgroups(limits) as cgroups, open(log_path, "wb") as log_file:
-
-        def confine() -> None:
-            cgroups.join()
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_bytes, limits.max_file_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-        process = subprocess.Popen(full, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-                                   env=full_env, cwd=scratch, start_new_session=True, preexec_fn=confine)
-        timed_out = False
-        try:
-            process.wait(timeout=limits.notebook_timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(process.pid, signal.SIGKILL)
-            cgroups.kill_all()
-            process.wait()
-        out_of_memory = cgroups.out_of_memory()
-    return Completed(returncode=None if timed_out else process.returncode,
-                     seconds=time.monotonic() - start, timed_out=timed_out,
-                     out_of_memory=out_of_memory, log_tail=_tail(log_path))
-
-
-def _tail(path: Path, size: int = 2000) -> str:
-    with open(path, "rb") as handle:
-        handle.seek(max(0, os.fstat(handle.fileno()).st_size - size))
-        return handle.read().decode("utf-8", errors="replace")
+    return SandboxedKernelManager(transport="ipc", ip=str(scratch / "kernel"),
+                                  connection_file=str(connection_file), scratch=str(scratch),
+                                  sandbox=sandbox, kernel_env=env,
+                                  max_message_bytes=limits.max_notebook_bytes)

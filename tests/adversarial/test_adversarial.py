@@ -44,7 +44,9 @@ EXPECTED = {
     "sys_exit": (1.0, "SystemExit"),
     "os_exit": (0.0, NOT_GRADED),
     "forge_observations": (0.0, "HiddenCheckFailed"),
-    "forge_executed_notebook": (0.0, NOT_GRADED),
+    # The forged file is never read (the executed notebook is built outside the sandbox) and the
+    # kernel's parent inside is the sandbox's init, which ignores the kill.
+    "forge_executed_notebook": (0.0, "HiddenCheckFailed"),
     "read_secrets": (0.0, "HiddenCheckFailed"),
     "rewrite_files": (0.0, "HiddenCheckFailed"),
     "network": (0.0, "no network"),
