@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
@@ -121,8 +121,9 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
         return run
     settings = Sandbox(config=config)
     sandbox = use_bwrap(settings)
-    prepared = [_prepare(course, config, assignment, student, digest, notebooks) for student, digest in todo]
-    with tqdm(total=len(prepared), desc=f"recording {assignment}", unit="submission",
+    released = _Released(course, assignment, notebooks)
+    prepared = (_prepare(course, config, assignment, student, digest, released) for student, digest in todo)
+    with tqdm(total=len(todo), desc=f"recording {assignment}", unit="submission",
               disable=not progress) as bar:
         for item in _execute_all(course, assignment, notebooks, prepared, settings.limits(), sandbox,
                                  workers, progress, run):
@@ -196,11 +197,33 @@ class _LogNotes(logging.Handler):
         self.logger.level, self.logger.propagate = self.saved
 
 
+class _Released:
+    """What a submission of ``assignment`` is compared with, per notebook: the kernel, the graded
+    cells (from the gradebook) and the sources of the read-only cells (from the release)."""
+
+    def __init__(self, course: Course, assignment: str, notebooks: list[str]):
+        self.notebooks = notebooks
+        self.kernels: dict[str, str | None] = {}
+        self.graded: dict[str, list[str]] = {}
+        with Gradebook(course.db_url) as gradebook:
+            for name in notebooks:
+                notebook = gradebook.find_notebook(name, assignment)
+                spec = json.loads(notebook.kernelspec) if notebook.kernelspec else {}
+                self.kernels[name] = spec.get("name")
+                self.graded[name] = [cell.name for cell in notebook.grade_cells]
+        self.locked = {}
+        for name in notebooks:
+            release = nbformat.read(course.directory("release") / assignment / f"{name}.ipynb", as_version=4)
+            self.locked[name] = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in release.cells
+                                 if cell.metadata.get("nbgrader", {}).get("locked")}
+
+
 def _prepare(course: Course, config: Config, assignment: str, student: str, digest: str,
-             notebooks: list[str]) -> _Prepared:
+             released: _Released) -> _Prepared:
     """Read and sanitize each notebook of a submission as nbgrader will; note what is malformed."""
     item = _Prepared(student, digest, [], {})
     folder = course.directory("submitted") / student / assignment
+    notebooks = released.notebooks
     if not any((folder / f"{name}.ipynb").exists() for name in notebooks):
         found = ", ".join(sorted(p.name for p in folder.iterdir() if p.name != "timestamp.txt"))
         item.notes.append(f"no notebook of the assignment was submitted (found: {found or 'nothing'}): "
@@ -219,9 +242,9 @@ def _prepare(course: Course, config: Config, assignment: str, student: str, dige
                               f"{str(error).splitlines()[0][:200]}): scored 0")
             item.unusable = True
             continue
-        item.notes += _kernel_notes(course, assignment, name, nb)
-        item.notes += _deleted_cell_notes(course, assignment, name, nb)
-        item.notes += _edited_cell_notes(course, assignment, name, nb)
+        item.notes += _kernel_notes(released.kernels[name], name, nb)
+        item.notes += _deleted_cell_notes(released.graded[name], name, nb)
+        item.notes += _edited_cell_notes(released.locked[name], name, nb)
         try:
             prepared, warnings = _sanitize(course, config, assignment, student, name, nb)
         except Exception as error:  # noqa: BLE001 - nbgrader will fail on it the same way
@@ -253,19 +276,14 @@ def _sanitize(course: Course, config: Config, assignment: str, student: str, nam
     return nbformat.reads(output, as_version=4), notes
 
 
-def _kernel_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
-    with Gradebook(course.db_url) as gradebook:
-        expected = gradebook.find_notebook(name, assignment).kernelspec
-    wanted = json.loads(expected).get("name") if expected else None
+def _kernel_notes(wanted: str | None, name: str, nb: nbformat.NotebookNode) -> list[str]:
     got = nb.metadata.get("kernelspec", {}).get("name")
     if wanted and got != wanted:
         return [f"{name}.ipynb was saved with the kernel {got!r}; graded with {wanted!r}"]
     return []
 
 
-def _deleted_cell_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
-    with Gradebook(course.db_url) as gradebook:
-        graded = [cell.name for cell in gradebook.find_notebook(name, assignment).grade_cells]
+def _deleted_cell_notes(graded: list[str], name: str, nb: nbformat.NotebookNode) -> list[str]:
     present = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") for cell in nb.cells}
     missing = [grade_id for grade_id in graded if grade_id not in present]
     if missing:
@@ -274,11 +292,8 @@ def _deleted_cell_notes(course: Course, assignment: str, name: str, nb: nbformat
     return []
 
 
-def _edited_cell_notes(course: Course, assignment: str, name: str, nb: nbformat.NotebookNode) -> list[str]:
+def _edited_cell_notes(locked: dict[str, str], name: str, nb: nbformat.NotebookNode) -> list[str]:
     """Locked cells whose source differs from the release (nbgrader restores them from the source)."""
-    release = nbformat.read(course.directory("release") / assignment / f"{name}.ipynb", as_version=4)
-    locked = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in release.cells
-              if cell.metadata.get("nbgrader", {}).get("locked")}
     edited = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
               if locked.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"),
                             cell.source) != cell.source]
@@ -309,40 +324,41 @@ def _run_reference(root: Path, source: Path, limits: Limits, sandbox: bool) -> N
     reference.load_or_compute(source, root, limits=limits, sandbox=sandbox)
 
 
-def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared: list[_Prepared],
+def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared: Iterable[_Prepared],
                  limits: Limits, sandbox: bool, workers: int, progress: bool,
                  run: Run) -> Iterator[_Prepared]:
     """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes.
 
-    Yields each prepared submission as soon as the references and all its executions are in the
-    cache, so that phase 2 records it while the pool executes the others.
+    The references start first; each submission is prepared (``prepared`` is consumed lazily) while
+    the pool works. Yields each prepared submission as soon as the references and all its
+    executions are in the cache, so that phase 2 records it while the pool executes the others.
     """
     cache = execution_cache(course.root)
-    jobs: dict[str, _Job] = {}
-    for item in prepared:
-        for key, notebook in item.executions.items():
-            if cache.get(key) is not None or key in jobs:
-                run.cached += 1
-            else:
-                jobs[key] = _Job(course.root, key, notebook, limits, sandbox)
     sources = [source for source in (course.directory("source") / assignment / f"{name}.ipynb"
                                      for name in notebooks)
                if not (reference.cache_folder(course.root)
                        / f"{hashlib.sha256(source.read_bytes()).hexdigest()}.json").exists()]
-    waiting = list(prepared)
-    if not jobs and not sources:
-        yield from waiting
-        return
     # fork: a worker starts at once with this process's modules, where a spawned one would spend
     # seconds importing nbgrader again; workers only start sandboxes and write the cache, so they
-    # need no lock that another thread of this process (tqdm's monitor) could hold
+    # need no lock that another thread of this process (tqdm's monitor) could hold. The pool forks
+    # its workers at the first submission, so an all-cached run starts none.
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("fork")) as pool:
         pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
         references = set(pending)
-        pending |= {pool.submit(_run_job, job) for job in jobs.values()}
-        bar = tqdm(total=len(jobs), desc=f"executing {assignment}", unit="notebook",
-                   disable=not progress)
+        jobs: dict[str, _Job] = {}
+        waiting = []
+        bar = tqdm(desc=f"executing {assignment}", unit="notebook", disable=not progress)
         try:
+            for item in prepared:
+                waiting.append(item)
+                for key, notebook in item.executions.items():
+                    if key in jobs or cache.get(key) is not None:
+                        run.cached += 1
+                    else:
+                        jobs[key] = _Job(course.root, key, notebook, limits, sandbox)
+                        pending.add(pool.submit(_run_job, jobs[key]))
+            bar.total = len(jobs)
+            bar.refresh()
             while waiting:
                 ready = [item for item in waiting if references.isdisjoint(pending)
                          and not any(key in jobs for key in item.executions)]
