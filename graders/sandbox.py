@@ -22,10 +22,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import zmq
 import zmq.asyncio
-from jupyter_client import AsyncKernelManager
+from jupyter_client import AsyncKernelClient, AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpec
 from traitlets import Bool, Dict, Integer, Unicode
 from traitlets.config import LoggingConfigurable
@@ -237,6 +238,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         context = super()._context_default()
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         return context
+
+    def client(self, **kwargs: Any) -> AsyncKernelClient:
+        """A client on this manager's ZeroMQ context, so that the message size cap holds for it too."""
+        return super().client(context=self.context, **kwargs)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         """The kernel's command: reads a copy of the connection file with the sandbox's paths."""
