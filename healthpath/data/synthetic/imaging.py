@@ -446,7 +446,11 @@ def generate_xray(seed: int = 0, task: str = "chest_xray", n_images: int | None 
                 "gain": p["gain"],
             }
         )
-    truth = pd.DataFrame(rows, columns=TRUTH_COLUMNS).round(4)
+    return _xray_task(images, pd.DataFrame(rows, columns=TRUTH_COLUMNS).round(4))
+
+
+def _xray_task(images: np.ndarray, truth: pd.DataFrame) -> dict:
+    """An X-ray task's dict: the images, and the labels, patients and splits of its truth table."""
     return {
         "images": images,
         "labels": truth["label"].to_numpy(dtype=np.int64),
@@ -482,13 +486,7 @@ def load_xray(task: str = "chest_xray") -> dict:
     truth = pd.read_csv(
         verified(table_rel, task), keep_default_na=False, na_values=[""], float_precision="round_trip"
     )
-    return {
-        "images": images,
-        "labels": truth["label"].to_numpy(dtype=np.int64),
-        "patient_id": truth["patient_id"].to_numpy(dtype=str),
-        "split": truth["split"].to_numpy(dtype=str),
-        "truth": truth,
-    }
+    return _xray_task(images, truth)
 
 
 def _xray_dataset(task: str, summary: str) -> Dataset:
