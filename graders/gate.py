@@ -345,28 +345,40 @@ def _scores(course: Course, assignment: str, student: str,
     return scores
 
 
+def gate_submissions(course: Course, assignment: str,
+                     release: Path) -> tuple[dict[str, dict[str, NotebookNode]], list[Mutant], list[Problem]]:
+    """The submissions the gate grades for ``assignment`` of ``course``, made from the notebooks in
+    ``release``: the solution, the unmodified release and one per mutant, as student -> notebook
+    name -> notebook; with the mutants and what is wrong in mutants.yml."""
+    sources = sorted((course.directory("source") / assignment).glob("*.ipynb"))
+    released = {path.stem: nbformat.read(release / path.name, as_version=4) for path in sources}
+    source_cells = {path.stem: _cells(nbformat.read(path, as_version=4)) for path in sources}
+    solutions = {gid: cell.source for cells in source_cells.values() for gid, cell in cells.items()
+                 if cell.metadata.nbgrader.get("solution")}
+    tests = {gid for cells in source_cells.values() for gid, cell in cells.items()
+             if is_autograded_test(cell)}
+    mutants, problems = load_mutants(course.directory("source") / assignment / MUTANTS, set(solutions),
+                                     tests)
+    answers = {SOURCE_STUDENT: solutions, RELEASE_STUDENT: {}}
+    answers |= {MUTANT_STUDENT + mutant.name: {**solutions, mutant.cell: mutant.code} for mutant in mutants}
+    submissions = {student: {name: _answered(nb, chosen) for name, nb in released.items()}
+                   for student, chosen in answers.items()}
+    return submissions, mutants, problems
+
+
 def check_grading(course: Course, assignment: str, fresh: Course, *, workers: int = 2,
                   sandbox_required: bool | None = None) -> list[Problem]:
     """Grade the source notebooks, the release and the mutants as submissions in ``fresh`` (a
     temporary course where ``assignment`` was just generated) and check (a), (b), (f), (g), and
     that the feedback shows no hidden test (nor, for the release, any solution)."""
     sources = {p.stem: p for p in sorted((course.directory("source") / assignment).glob("*.ipynb"))}
-    released = {name: nbformat.read(fresh.directory("release") / assignment / f"{name}.ipynb", as_version=4)
-                for name in sources}
-    source_cells = {name: _cells(nbformat.read(path, as_version=4)) for name, path in sources.items()}
-    solutions = {gid: cell.source for cells in source_cells.values() for gid, cell in cells.items()
-                 if cell.metadata.nbgrader.get("solution")}
-    tests = {gid: name for name, cells in source_cells.items() for gid, cell in cells.items()
-             if is_autograded_test(cell)}
+    tests = {gid: name for name, path in sources.items()
+             for gid, cell in _cells(nbformat.read(path, as_version=4)).items() if is_autograded_test(cell)}
     mutants_path = course.directory("source") / assignment / MUTANTS
-    mutants, problems = load_mutants(mutants_path, set(solutions), set(tests))
-
-    _submit(fresh, SOURCE_STUDENT, assignment, {n: _answered(nb, solutions) for n, nb in released.items()})
-    _submit(fresh, RELEASE_STUDENT, assignment, released)
-    for mutant in mutants:
-        answers = {**solutions, mutant.cell: mutant.code}
-        _submit(fresh, MUTANT_STUDENT + mutant.name, assignment,
-                {n: _answered(nb, answers) for n, nb in released.items()})
+    submissions, mutants, problems = gate_submissions(course, assignment,
+                                                      fresh.directory("release") / assignment)
+    for student, notebooks in submissions.items():
+        _submit(fresh, student, assignment, notebooks)
     try:
         grade(fresh, assignment, workers=workers, sandbox_required=sandbox_required, progress=False)
     except reference.ReferenceFailed as error:
