@@ -100,7 +100,7 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
             ended = None
             try:
                 client.execute(cwd=str(scratch), stdout=log_file, stderr=log_file,
-                               env=env if not sandbox else {"PATH": "/usr/bin:/bin"},
+                               env={"PATH": "/usr/bin:/bin"} if sandbox else env,
                                preexec_fn=cgroups.confine)
             except Exception as error:  # noqa: BLE001 - whatever the kernel does, the run gets a status
                 ended = error

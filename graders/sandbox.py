@@ -62,7 +62,7 @@ class Limits:
     max_processes: int = 256
     max_file_bytes: int = 256 * 2**20
     max_cell_output_bytes: int = 2 * 2**20
-    max_notebook_bytes: int = 64 * 2**20
+    max_message_bytes: int = 64 * 2**20
     max_observation_bytes: int = 16 * 2**20
 
 
@@ -226,7 +226,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     scratch = Unicode(help="Host path of the scratch folder (the kernel's working folder).")
     sandbox = Bool(True, help="Run the kernel in bubblewrap.")
     kernel_env = Dict(help="The kernel's environment.")
-    max_message_bytes = Integer(64 * 2**20, help="Larger messages from the kernel drop its connection.")
+    max_message_bytes = Integer(Limits.max_message_bytes, help="Larger messages from the kernel are dropped.")
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -262,4 +262,4 @@ def kernel_manager(scratch: Path, connection_file: Path, env: dict[str, str], li
     return SandboxedKernelManager(transport="ipc", ip=str(scratch / "kernel"),
                                   connection_file=str(connection_file), scratch=str(scratch),
                                   sandbox=sandbox, kernel_env=env,
-                                  max_message_bytes=limits.max_notebook_bytes)
+                                  max_message_bytes=limits.max_message_bytes)

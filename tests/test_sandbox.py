@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from graders.execute import run_notebook
@@ -12,7 +11,7 @@ BIG_DISPLAY = "from IPython.display import display\ndisplay({'text/plain': 'x' *
 
 
 def test_a_message_over_the_cap_is_dropped_before_the_client_reads_it():
-    limits = Limits(cell_timeout=5, max_notebook_bytes=2**20, max_cell_output_bytes=2**19)
+    limits = Limits(cell_timeout=5, max_message_bytes=2**20, max_cell_output_bytes=2**19)
     nb = new_notebook(cells=[new_code_cell(BIG_DISPLAY), new_code_cell("print('small')")])
     execution = run_notebook(nb, limits=limits)
     assert execution.status == "ok"
@@ -21,14 +20,14 @@ def test_a_message_over_the_cap_is_dropped_before_the_client_reads_it():
 
 
 def test_a_message_under_the_cap_is_read_and_cut_to_the_cell_output_cap():
-    limits = Limits(cell_timeout=5, max_notebook_bytes=8 * 2**20, max_cell_output_bytes=2**19)
+    limits = Limits(cell_timeout=5, max_message_bytes=8 * 2**20, max_cell_output_bytes=2**19)
     execution = run_notebook(new_notebook(cells=[new_code_cell(BIG_DISPLAY)]), limits=limits)
     assert [output.get("text", "").strip() for output in execution.outputs[0]] == [
         f"[output cut: this cell printed more than {2**19} bytes]"]
 
 
 def test_the_kernel_runs_as_nobody_in_its_scratch_folder():
-    nb = new_notebook(cells=[new_code_cell("import os\nprint(os.getuid(), os.getcwd(), sorted(os.listdir()))")])
-    execution = run_notebook(nbformat.from_dict(nb), limits=Limits(cell_timeout=20))
+    cell = new_code_cell("import os\nprint(os.getuid(), os.getcwd(), sorted(os.listdir()))")
+    execution = run_notebook(new_notebook(cells=[cell]), limits=Limits(cell_timeout=20))
     text = execution.outputs[0][0]["text"]
     assert text.startswith("65534 /scratch [") and "notebook" not in text, text
