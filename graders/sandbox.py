@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SCRATCH = "/scratch"
 KERNEL_CONNECTION = "kernel.json"
+KERNEL_COMMAND = (sys.executable, "-m", "ipykernel_launcher", "-f")  # then the connection file
 NOBODY = 65534
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -231,8 +232,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:
         """An IPython kernel interrupted by message."""
-        return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                          display_name="Python 3", language="python", interrupt_mode="message")
+        return KernelSpec(argv=[*KERNEL_COMMAND, "{connection_file}"], display_name="Python 3",
+                          language="python", interrupt_mode="message")
 
     def _context_default(self) -> zmq.asyncio.Context:
         context = super()._context_default()
@@ -249,8 +250,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         info = json.loads(Path(self.connection_file).read_text())
         info["ip"] = str(inside / Path(self.ip).name)
         (Path(self.scratch) / KERNEL_CONNECTION).write_text(json.dumps(info))
-        command = [sys.executable, "-m", "ipykernel_launcher", "-f", str(inside / KERNEL_CONNECTION),
-                   *(extra_arguments or [])]
+        command = [*KERNEL_COMMAND, str(inside / KERNEL_CONNECTION), *(extra_arguments or [])]
         return bwrap_command(command, Path(self.scratch), self.kernel_env) if self.sandbox else command
 
 
