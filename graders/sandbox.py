@@ -63,7 +63,7 @@ class Limits:
     max_processes: int = 256
     max_file_bytes: int = 256 * 2**20
     max_cell_output_bytes: int = 2 * 2**20
-    max_message_bytes: int = 64 * 2**20
+    max_message_bytes: int = 256 * 2**20  # ipykernel sends all a cell prints in 0.2 s as one message
     max_observation_bytes: int = 16 * 2**20
 
 
