@@ -14,8 +14,10 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Every assignment starts with the course header (how to work, how to check, academic honesty).
 c.IncludeHeaderFooter.header = "source/header.ipynb"
 
-# Mutants (source/<id>/mutants.yml) are wrong answers built from the solutions: never released.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants.yml"]
+# Mutants (source/<id>/mutants.yml) are wrong answers built from the solutions, and hidden cases
+# (source/<id>/hidden_cases.py) build the hidden inputs and their labels: never released.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants.yml",
+                            "hidden_cases.py"]
 
 # Training cells take longer than nbgrader's default 30 s.
 c.Execute.timeout = 300

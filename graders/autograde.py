@@ -37,7 +37,7 @@ from nbgrader.utils import parse_utc
 from tqdm import tqdm
 from traitlets.config import Config
 
-from graders import reference
+from graders import hidden_cases, reference
 from graders.course import Course, CourseError
 from graders.execute import cache_key, run_notebook
 from graders.preprocessors.sandboxed_execute import execution_cache, use_bwrap
@@ -108,7 +108,8 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
         if unknown:
             raise CourseError(f"no submission of {assignment} in {submitted} for: {', '.join(unknown)}")
         found = [s for s in found if s in students]
-    source_digest = _digest_files(course.directory("source") / assignment)
+    cases = hidden_cases.build(course.root, course.directory("source") / assignment)
+    source_digest = _digest_files(course.directory("source") / assignment, cases.digest)
     run = Run()
     todo = []
     for student in found:
@@ -122,11 +123,12 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
     settings = Sandbox(config=config)
     sandbox = use_bwrap(settings)
     released = _Released(course, assignment, notebooks)
-    prepared = (_prepare(course, config, assignment, student, digest, released) for student, digest in todo)
+    prepared = (_prepare(course, config, assignment, student, digest, released, cases.digest)
+                for student, digest in todo)
     with tqdm(total=len(todo), desc=f"recording {assignment}", unit="submission",
               disable=not progress) as bar:
-        for item in _execute_all(course, assignment, notebooks, prepared, settings.limits(), sandbox,
-                                 workers, progress, run):
+        for item in _execute_all(course, assignment, notebooks, prepared, cases, settings.limits(),
+                                 sandbox, workers, progress, run):
             run.graded.append(_autograde_one(course, config, assignment, item, notebooks))
             bar.update()
     run.graded.sort(key=lambda record: record.student)
@@ -219,7 +221,7 @@ class _Released:
 
 
 def _prepare(course: Course, config: Config, assignment: str, student: str, digest: str,
-             released: _Released) -> _Prepared:
+             released: _Released, cases_digest: str) -> _Prepared:
     """Read and sanitize each notebook of a submission as nbgrader will; note what is malformed."""
     item = _Prepared(student, digest, [], {})
     folder = course.directory("submitted") / student / assignment
@@ -252,7 +254,7 @@ def _prepare(course: Course, config: Config, assignment: str, student: str, dige
             item.unusable = True
             continue
         item.notes += [f"{name}.ipynb: {warning}" for warning in warnings]
-        item.executions[cache_key(prepared)] = json.loads(json.dumps(prepared))
+        item.executions[cache_key(prepared, cases_digest)] = json.loads(json.dumps(prepared))
     return item
 
 
@@ -310,23 +312,26 @@ class _Job:
     notebook: dict[str, Any]
     limits: Limits
     sandbox: bool
+    cases: dict[str, bytes]
 
 
 def _run_job(job: _Job) -> tuple[str, str, float]:
     """Worker: execute one prepared notebook and store the execution in the cache."""
-    execution = run_notebook(nbformat.from_dict(job.notebook), limits=job.limits, sandbox=job.sandbox)
+    execution = run_notebook(nbformat.from_dict(job.notebook), limits=job.limits, sandbox=job.sandbox,
+                             cases=job.cases)
     execution_cache(job.root).put(job.key, execution)
     return job.key, execution.status, execution.seconds
 
 
-def _run_reference(root: Path, source: Path, limits: Limits, sandbox: bool) -> None:
+def _run_reference(root: Path, source: Path, cases: hidden_cases.HiddenCases, limits: Limits,
+                   sandbox: bool) -> None:
     """Worker: compute (or load) the reference observations of one source notebook."""
-    reference.load_or_compute(source, root, limits=limits, sandbox=sandbox)
+    reference.load_or_compute(source, root, cases, limits=limits, sandbox=sandbox)
 
 
 def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared: Iterable[_Prepared],
-                 limits: Limits, sandbox: bool, workers: int, progress: bool,
-                 run: Run) -> Iterator[_Prepared]:
+                 cases: hidden_cases.HiddenCases, limits: Limits, sandbox: bool, workers: int,
+                 progress: bool, run: Run) -> Iterator[_Prepared]:
     """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes.
 
     The references start first; each submission is prepared (``prepared`` is consumed lazily) while
@@ -336,14 +341,14 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
     cache = execution_cache(course.root)
     sources = [source for source in (course.directory("source") / assignment / f"{name}.ipynb"
                                      for name in notebooks)
-               if not (reference.cache_folder(course.root)
-                       / f"{hashlib.sha256(source.read_bytes()).hexdigest()}.json").exists()]
+               if not reference.cache_path(source, course.root, cases).exists()]
     # fork: a worker starts at once with this process's modules, where a spawned one would spend
     # seconds importing nbgrader again; workers only start sandboxes and write the cache, so they
     # need no lock that another thread of this process (tqdm's monitor) could hold. The pool forks
     # its workers at the first submission, so an all-cached run starts none.
     with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("fork")) as pool:
-        pending = {pool.submit(_run_reference, course.root, source, limits, sandbox) for source in sources}
+        pending = {pool.submit(_run_reference, course.root, source, cases, limits, sandbox)
+                   for source in sources}
         references = set(pending)
         jobs: dict[str, _Job] = {}
         waiting = []
@@ -355,7 +360,7 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
                     if key in jobs or cache.get(key) is not None:
                         run.cached += 1
                     else:
-                        jobs[key] = _Job(course.root, key, notebook, limits, sandbox)
+                        jobs[key] = _Job(course.root, key, notebook, limits, sandbox, cases.inputs)
                         pending.add(pool.submit(_run_job, jobs[key]))
             bar.total = len(jobs)
             bar.refresh()

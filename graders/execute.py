@@ -24,7 +24,8 @@ from nbformat import NotebookNode
 from graders import sandbox as sandboxing
 from graders.runner import notebook_client
 from graders.sandbox import Limits
-from healthpath.check import OBSERVATIONS_ENV
+from healthpath import rules
+from healthpath.check import CASES_ENV, OBSERVATIONS_ENV, case_file
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +57,12 @@ class Execution:
         return cls(**data)
 
 
-def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> Execution:
+def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
+                 cases: dict[str, bytes] | None = None) -> Execution:
     """Execute ``nb`` (not modified) with a fresh kernel in a fresh sandbox; read back what it produced.
+
+    ``cases`` (hidden case name -> pickled inputs) are put in the sandbox for ``check.hidden_case``;
+    their labels never are.
 
     The notebook client runs here and builds the executed notebook from the kernel's messages; only
     the kernel runs the notebook's code, inside the sandbox. Raises
@@ -70,6 +75,9 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
     try:
         scratch = work / "scratch"
         scratch.mkdir()
+        (scratch / "cases").mkdir()
+        for name, data in (cases or {}).items():
+            (scratch / "cases" / case_file(name)).write_bytes(data)
         inside = Path(sandboxing.SCRATCH) if sandbox else scratch
         env = {
             "HOME": str(inside), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -77,7 +85,7 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True) -> E
             "MPLCONFIGDIR": str(inside / ".matplotlib"), "MPLBACKEND": "Agg",
             "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONPATH": str(sandboxing.package_root()),
-            OBSERVATIONS_ENV: str(inside / OBSERVATIONS),
+            OBSERVATIONS_ENV: str(inside / OBSERVATIONS), CASES_ENV: str(inside / "cases"),
         }
         executed = _without_outputs(nb)
         with sandboxing.Cgroups(limits) as cgroups, open(work / "kernel.log", "wb") as log_file:
@@ -201,20 +209,17 @@ def read_observations(path: Path, cap: int) -> tuple[list[dict[str, Any]], list[
                     and isinstance(item.get("record"), dict)):
                 raise ValueError("it lacks a string 'key' or a 'record'")
             observations.append({"key": item["key"], "record": item["record"],
-                                 "rtol": _number(item.get("rtol")), "atol": _number(item.get("atol")),
+                                 "rule": rules.validate(item.get("rule")),
                                  "cell": item.get("cell") if type(item.get("cell")) is int else None})
-        except ValueError as error:
+        except (ValueError, TypeError) as error:
             problems.append(f"observation line {number} is malformed: {str(error)[:100]}")
     return observations, problems
 
 
-def _number(value: Any) -> float:
-    return float(value) if type(value) in (int, float) else 0.0
-
-
-def cache_key(nb: NotebookNode) -> str:
-    """sha256 of the notebook's cell ids, types and sources (what determines an execution)."""
-    digest = hashlib.sha256()
+def cache_key(nb: NotebookNode, cases_digest: str = "") -> str:
+    """sha256 of the notebook's cell ids, types and sources and of the hidden cases it is given
+    (what determines an execution)."""
+    digest = hashlib.sha256(cases_digest.encode())
     for cell in nb.cells:
         digest.update(json.dumps([cell.get("id"), cell.cell_type, cell.source]).encode("utf-8"))
     return digest.hexdigest()

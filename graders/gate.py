@@ -31,7 +31,7 @@ from nbformat import NotebookNode
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import ClearSolutions
 
-from graders import reference
+from graders import hidden_cases, reference
 from graders.autograde import grade, load_records
 from graders.commands.release import release
 from graders.course import Course, open_course
@@ -39,6 +39,7 @@ from graders.feedback import generate_feedback
 from graders.preprocessors.sandboxed_execute import use_bwrap
 from graders.sandbox import Sandbox
 from graders.verdict import is_autograded_test
+from healthpath import rules
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -113,6 +114,8 @@ def temporary_course(course: Course, into: Path) -> Course:
     """A copy of ``course`` in ``into`` holding its configuration and source/ (no gradebook, no
     submissions), with the header notebook's path made independent of the current directory."""
     shutil.copy2(course.root / "nbgrader_config.py", into / "nbgrader_config.py")
+    if (course.root / hidden_cases.SEED_FILE).exists():  # the offering's hidden cases, when it has them
+        shutil.copy2(course.root / hidden_cases.SEED_FILE, into / hidden_cases.SEED_FILE)
     source = course.directory("source")
     shutil.copytree(source, into / source.relative_to(course.root))
     copy = open_course(into)
@@ -418,11 +421,28 @@ def check_references(fresh: Course, assignment: str, sources: dict[str, Path],
         config.Sandbox.required = sandbox_required
     settings = Sandbox(config=config)
     problems = []
+    cases = hidden_cases.build(fresh.root, fresh.directory("source") / assignment)
     for path in sources.values():
         found = reference.load_or_compute(fresh.directory("source") / assignment / path.name, fresh.root,
-                                          limits=settings.limits(), sandbox=use_bwrap(settings))
+                                          cases, limits=settings.limits(), sandbox=use_bwrap(settings))
         problems += [Problem(path, problem) for problem in found.problems]
+        problems += [Problem(path, problem) for problem in guessable_checks(found.cells)]
     return problems
+
+
+def guessable_checks(cells: dict[str, list[dict]]) -> list[str]:
+    """Hidden checks whose reference value a wrong answer could write without doing the work."""
+    found = []
+    for grade_id, observations in cells.items():
+        for observation in observations:
+            why = rules.guessable(observation["record"])
+            if why is not None:
+                found.append(f"test cell {grade_id!r}, hidden check {observation['key']!r}: the reference "
+                             f"records {why}, which a wrong answer can guess; record the raw output "
+                             "instead (the ids, predictions, table or statistics) with the rule that "
+                             "judges it, and record an edge case together with a case that must be "
+                             "computed (source/README.md)")
+    return found
 
 
 def check_feedback(fresh: Course, assignment: str, sources: dict[str, Path]) -> list[Problem]:

@@ -1,8 +1,9 @@
 """Reference observations: what the assignment's source notebook (its solution) records.
 
-The source notebook runs in the same sandbox as a submission; its observations, attributed to test
-cells by execution count, are the expected values and tolerances. They are cached under
-``<course>/nbgrader_work/reference/<sha256 of the source notebook>.json``.
+The source notebook runs in the same sandbox as a submission, with the same hidden cases; its
+observations, attributed to test cells by execution count, are the expected values and the rules
+that judge them, kept with the hidden cases' labels. They are cached under
+``<course>/nbgrader_work/reference/<sha256 of the source notebook and the hidden cases>.json``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import nbformat
 
 from graders.execute import run_notebook
+from graders.hidden_cases import HiddenCases
 from graders.sandbox import Limits
 from graders.verdict import attribute
 
@@ -27,11 +29,13 @@ class ReferenceFailed(RuntimeError):
 
 @dataclass
 class Reference:
-    """Observations per test cell ``grade_id`` of one source notebook, and authoring problems."""
+    """Observations per test cell ``grade_id`` of one source notebook, authoring problems, and the
+    hidden cases' labels (case -> field -> record) that metric rules score against."""
 
     source_sha256: str
     cells: dict[str, list[dict[str, Any]]]
     problems: list[str]
+    truth: dict[str, dict[str, Any]]
 
 
 def cache_folder(course_root: Path) -> Path:
@@ -39,26 +43,34 @@ def cache_folder(course_root: Path) -> Path:
     return Path(course_root) / "nbgrader_work" / "reference"
 
 
-def load_or_compute(source: Path, course_root: Path, *, limits: Limits, sandbox: bool = True) -> Reference:
-    """The reference of source notebook ``source``, from the cache or by running it.
+def cache_path(source: Path, course_root: Path, cases: HiddenCases) -> Path:
+    """Where the reference of ``source`` run with ``cases`` is cached."""
+    digest = hashlib.sha256(Path(source).read_bytes() + b"\0" + cases.digest.encode()).hexdigest()
+    return cache_folder(course_root) / f"{digest}.json"
+
+
+def load_or_compute(source: Path, course_root: Path, cases: HiddenCases, *, limits: Limits,
+                    sandbox: bool = True) -> Reference:
+    """The reference of source notebook ``source`` given the hidden ``cases``, from the cache or by
+    running it.
 
     Raises :class:`ReferenceFailed` when the solution's run times out, runs out of memory or
     crashes.
     """
     data = Path(source).read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    cached = cache_folder(course_root) / f"{digest}.json"
+    cached = cache_path(source, course_root, cases)
     if cached.exists():
         return Reference(**json.loads(cached.read_text(encoding="utf-8")))
     nb = nbformat.reads(data.decode("utf-8"), as_version=4)
-    execution = run_notebook(nb, limits=limits, sandbox=sandbox)
+    execution = run_notebook(nb, limits=limits, sandbox=sandbox, cases=cases.inputs)
     if execution.status != "ok":
         raise ReferenceFailed(f"{source}: the reference solution could not be run ({execution.status}: "
                               f"{execution.reason}); fix the source notebook, then grade again.")
     cells, problems = attribute(nb, execution)
-    reference = Reference(source_sha256=digest, cells=cells, problems=problems)
+    reference = Reference(source_sha256=hashlib.sha256(data).hexdigest(), cells=cells, problems=problems,
+                          truth=cases.truth)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_name(f".{digest}.{os.getpid()}.tmp")
+    temporary = cached.with_name(f".{cached.stem}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(asdict(reference)), encoding="utf-8")
     os.replace(temporary, cached)
     return reference

@@ -2,8 +2,9 @@
 
 A test cell earns its points iff it ran without an ``error`` output and every hidden check the
 reference solution records in that cell is recorded by the submission as many times, with values
-that match (``healthpath.records.compare``, the reference's tolerances). Nothing else the kernel
-printed or returned counts.
+that pass the rule the reference recorded (``healthpath.rules``: equal within its tolerances, a
+partition, a metric against labels the kernel never saw). Nothing else the kernel printed or
+returned counts, and the submission's own rules are never used.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from graders.execute import Execution
-from healthpath import records
+from healthpath import rules
 
 FAILED = "HiddenCheckFailed"
 NOT_GRADED = "NotebookNotGraded"
@@ -70,9 +71,10 @@ def attribute(nb: NotebookNode, execution: Execution) -> tuple[dict[str, list[di
     return dict(attributed), problems
 
 
-def judge(nb: NotebookNode, execution: Execution,
-          reference: dict[str, list[dict[str, Any]]]) -> list[Verdict]:
-    """The verdict of every autograded test cell of ``nb`` (outputs as in ``execution``)."""
+def judge(nb: NotebookNode, execution: Execution, reference: dict[str, list[dict[str, Any]]],
+          truth: dict[str, dict[str, Any]]) -> list[Verdict]:
+    """The verdict of every autograded test cell of ``nb`` (outputs as in ``execution``) against the
+    ``reference`` observations per cell and the hidden cases' ``truth``."""
     submitted: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for observation in execution.observations:
         submitted[observation["key"]].append(observation["record"])
@@ -82,12 +84,12 @@ def judge(nb: NotebookNode, execution: Execution,
             continue
         grade_id = cell.metadata.nbgrader["grade_id"]
         max_points = float(cell.metadata.nbgrader.get("points", 0))
-        reason, ename = _cell_failure(grade_id, outputs or [], execution, reference, submitted)
+        reason, ename = _cell_failure(grade_id, outputs or [], execution, reference, submitted, truth)
         verdicts.append(Verdict(grade_id, 0.0 if reason else max_points, max_points, reason, ename))
     return verdicts
 
 
-def _cell_failure(grade_id, outputs, execution, reference, submitted) -> tuple[str | None, str | None]:
+def _cell_failure(grade_id, outputs, execution, reference, submitted, truth) -> tuple[str | None, str | None]:
     if execution.status != "ok":
         return f"the notebook was not graded: {execution.reason}", NOT_GRADED
     if any(output.get("output_type") == "error" for output in outputs):
@@ -106,8 +108,8 @@ def _cell_failure(grade_id, outputs, execution, reference, submitted) -> tuple[s
             return (f"hidden check {key!r}: was recorded {len(got)} times, not {len(wanted)}",
                     FAILED)
         for reference_observation, record in zip(wanted, got):
-            why = records.compare(reference_observation["record"], record,
-                                  reference_observation["rtol"], reference_observation["atol"])
+            why = rules.verdict(reference_observation["rule"], reference_observation["record"], record,
+                                truth)
             if why is not None:
                 return f"hidden check {key!r}: {why}", FAILED
     return None, None

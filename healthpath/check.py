@@ -4,23 +4,29 @@ Each check raises :class:`CheckFailed` with a message that says what is wrong an
 never the expected value. Checks are strict: a DataFrame where a Series is asked for, an int where a
 float is asked for, or an object that claims to equal everything all fail.
 
-``observe`` is for the instructor's hidden tests: it records a value, and at grading time a trusted
-process outside the notebook compares it with what the reference solution records.
+``observe`` and ``hidden_case`` are for the instructor's hidden tests: ``observe`` records a raw
+output with the rule that judges it (:mod:`healthpath.rules`), applied at grading time by a trusted
+process outside the notebook; ``hidden_case`` gives the inputs of a case the grader prepared.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
+import runpy
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from healthpath import records
+from healthpath import records, rules
 
 OBSERVATIONS_ENV = "HEALTHPATH_OBSERVATIONS"
+CASES_ENV = "HEALTHPATH_CASES"
+DEVELOPMENT_SEED = 0  # hidden cases built outside grading (never the offering's private seed)
 
 
 class CheckFailed(AssertionError):
@@ -152,23 +158,62 @@ def raises(function: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
     return "no error"
 
 
-def observe(key: str, value: Any, rtol: float = 0.0, atol: float = 0.0) -> None:
-    """Record ``value`` under ``key`` for grading (hidden tests only).
+def outcome(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """What ``function(*args, **kwargs)`` returns, or the name of the exception it raises: record
+    refusals together with cases that must be computed, ``[check.outcome(f, x) for x in cases]``."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the point is to report any exception
+        return type(error).__name__
 
-    At grading time a trusted process compares each key's values with those the reference
-    solution records (tolerances: the reference's). In a learner's own kernel this only checks
-    that the value can be recorded.
+
+def observe(key: str, value: Any, rtol: float = 0.0, atol: float = 0.0,
+            rule: rules.Rule | None = None) -> None:
+    """Record ``value`` under ``key`` for grading (hidden tests only), judged by ``rule``
+    (default: ``rules.equal(rtol, atol)``).
+
+    At grading time a trusted process applies the rule the reference solution recorded to this
+    value. In a learner's own kernel this only checks that the value and the rule can be recorded.
     """
     if not isinstance(key, str) or not key:
         raise TypeError("observe needs a non-empty string key")
+    if rule is not None and (rtol or atol):
+        raise TypeError("give the tolerances inside the rule (rules.equal(rtol=..., atol=...))")
+    rule = rules.validate(rule) if rule is not None else rules.equal(rtol, atol)
     record = _record(value, key)
     target = os.environ.get(OBSERVATIONS_ENV)
     if not target:
         return
-    line = {"key": key, "record": record, "rtol": float(rtol), "atol": float(atol),
-            "cell": _execution_count()}
+    line = {"key": key, "record": record, "rule": rule, "cell": _execution_count()}
     with open(target, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line) + "\n")
+
+
+def hidden_case(name: str) -> Any:
+    """The inputs of hidden case ``name`` (hidden tests only): at grading time the grader builds
+    them outside the sandbox from the course offering's private seed and keeps their labels.
+
+    Outside grading (an instructor running the source notebook) the case is built here from
+    ``hidden_cases.py`` in the current folder, with a development seed, and without its labels.
+    """
+    folder = os.environ.get(CASES_ENV)
+    if folder:
+        path = os.path.join(folder, case_file(name))
+        if not os.path.exists(path):
+            raise KeyError(f"no hidden case {name!r} was prepared for this notebook; hidden cases are "
+                           "declared in CASES of source/<assignment>/hidden_cases.py")
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    if not os.path.exists("hidden_cases.py"):
+        raise FileNotFoundError("hidden_case() works at grading time, or next to the assignment's "
+                                "source/<assignment>/hidden_cases.py")
+    build = runpy.run_path("hidden_cases.py")["CASES"][name]
+    return build(DEVELOPMENT_SEED)[0]
+
+
+def case_file(name: str) -> str:
+    """The file name under which hidden case ``name`` is handed to the kernel."""
+    return "case-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16] + ".pickle"
 
 
 def _execution_count() -> int | None:

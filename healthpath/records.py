@@ -84,6 +84,29 @@ def _encode_array(array: np.ndarray) -> Record:
     return {"kind": "array", "dtype": array.dtype.kind, "shape": list(array.shape), "items": items}
 
 
+def decode(record: Record) -> Any:
+    """Plain Python data of a record (numbers, text, lists, dicts; an array, Series or Index as a
+    nested list of its values), for rules applied by a trusted process. Malformed records raise
+    ``KeyError``, ``TypeError`` or ``ValueError``."""
+    kind = record["kind"]
+    if kind == "none":
+        return None
+    if kind in ("bool", "int", "float", "str", "datetime"):
+        return record["value"]
+    if kind in ("list", "tuple", "set"):
+        return [decode(item) for item in record["items"]]
+    if kind == "dict":
+        return {str(key): decode(item) for key, item in record["items"].items()}
+    if kind == "array":
+        items = [decode(item) for item in record["items"]] if record["dtype"] == "object" else record["items"]
+        if not record["shape"]:
+            return items[0]
+        return np.asarray(items, dtype=object).reshape(record["shape"]).tolist()
+    if kind in ("series", "index"):
+        return decode(record["values"])
+    raise TypeError(f"records of kind {kind!r} cannot be decoded")
+
+
 def compare(expected: Record, actual: Any, rtol: float = 0.0, atol: float = 0.0) -> str | None:
     """None when record ``actual`` matches record ``expected`` within the tolerances, else what
     differs.

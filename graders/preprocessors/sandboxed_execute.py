@@ -11,7 +11,7 @@ from nbformat import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from graders import reference, verdict
+from graders import hidden_cases, reference, verdict
 from graders.execute import Execution, ExecutionCache, cache_key, run_notebook
 from graders.sandbox import Sandbox, SandboxUnavailable, bwrap_path
 
@@ -47,17 +47,18 @@ class SandboxedExecute(NbGraderPreprocessor):
         root = Path(coursedir.root).resolve()
         assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
         sandbox = use_bwrap(settings)
+        folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        cases = hidden_cases.build(root, folder)
         cache = execution_cache(root)
-        key = cache_key(nb)
+        key = cache_key(nb, cases.digest)
         execution = cache.get(key)
         if execution is None:
-            execution = run_notebook(nb, limits=settings.limits(), sandbox=sandbox)
+            execution = run_notebook(nb, limits=settings.limits(), sandbox=sandbox, cases=cases.inputs)
             cache.put(key, execution)
-        folder = coursedir.format_path(coursedir.source_directory, ".", assignment)
-        source = Path(folder) / f"{notebook}.ipynb"
-        expected = reference.load_or_compute(source, root, limits=settings.limits(), sandbox=sandbox)
+        expected = reference.load_or_compute(folder / f"{notebook}.ipynb", root, cases,
+                                             limits=settings.limits(), sandbox=sandbox)
         copy_outputs(nb, execution)
-        verdicts = verdict.judge(nb, execution, expected.cells)
+        verdicts = verdict.judge(nb, execution, expected.cells, expected.truth)
         verdict.annotate(nb, verdicts)
         if execution.status != "ok":
             self.log.error("%s/%s: %s", assignment, notebook, execution.reason)
