@@ -1,6 +1,7 @@
 """Tests of the learner-facing checks in healthpath.check."""
 
 import json
+import pickle
 
 import matplotlib
 
@@ -14,7 +15,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from healthpath import check  # noqa: E402
+from healthpath import check, rules  # noqa: E402
 
 
 class EqualsEverything:
@@ -251,8 +252,43 @@ def test_observe_records_a_json_line_only_when_grading(tmp_path, monkeypatch):
     lines = [json.loads(line) for line in target.read_text().splitlines()]
     assert [line["key"] for line in lines] == ["bmi", "labs"]
     assert lines[0]["record"] == {"kind": "float", "value": 22.5}
-    assert lines[0]["rtol"] == 1e-6 and lines[0]["atol"] == 0.0
+    assert lines[0]["rule"] == {"rule": "equal", "rtol": 1e-6, "atol": 0.0}
     assert lines[1]["record"]["kind"] == "series"
+
+
+def test_observe_records_the_rule_and_refuses_a_malformed_one(tmp_path, monkeypatch):
+    target = tmp_path / "observations.jsonl"
+    monkeypatch.setenv(check.OBSERVATIONS_ENV, str(target))
+    check.observe("split", {"train": [1, 2], "test": [3]}, rule=rules.partition(size_atol=1))
+    assert json.loads(target.read_text())["rule"] == {"rule": "partition", "size_rtol": 0.0,
+                                                      "size_atol": 1.0}
+    with pytest.raises(rules.RuleError, match="unknown metric"):
+        check.observe("risk", [0.5], rule={"rule": "metric", "metric": "luck", "truth": "a:b",
+                                           "at_least": 0.5})
+    with pytest.raises(TypeError, match="inside the rule"):
+        check.observe("risk", [0.5], atol=0.1, rule=rules.equal())
+
+
+def test_outcome_is_the_result_or_the_exceptions_name():
+    assert check.outcome(int, "3") == 3
+    assert check.outcome(int, "x") == "ValueError"
+
+
+def test_hidden_case_reads_what_the_grader_prepared(tmp_path, monkeypatch):
+    monkeypatch.setenv(check.CASES_ENV, str(tmp_path))
+    (tmp_path / check.case_file("ward")).write_bytes(pickle.dumps({"potassium": [4.1, 6.2]}))
+    assert check.hidden_case("ward") == {"potassium": [4.1, 6.2]}
+    with pytest.raises(KeyError, match="no hidden case 'other'"):
+        check.hidden_case("other")
+
+
+def test_hidden_case_outside_grading_is_built_with_the_development_seed(tmp_path, monkeypatch):
+    monkeypatch.delenv(check.CASES_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="hidden_cases.py"):
+        check.hidden_case("ward")
+    (tmp_path / "hidden_cases.py").write_text("CASES = {'ward': lambda seed: ([seed, 1], {'high': [1]})}\n")
+    assert check.hidden_case("ward") == [check.DEVELOPMENT_SEED, 1]
 
 
 def test_observe_refuses_unrecordable_values_and_bad_keys(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ from nbgrader.converters.base import NbGraderException
 from nbgrader.utils import parse_utc
 
 from graders.course import Course, CourseError, add_course_argument, course_from, reports_errors
+from graders.hidden_cases import offering_seed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.assignment) == args.all:
         raise CourseError("name one assignment or give --all")
     names = course.assignments() if args.all else [course.require_assignment(args.assignment)]
+    offering_seed(course.root)  # made (and said where) the first time: hidden cases depend on it
     for name in names:
         release(course, name, due=args.due)
         print(f"released {name} -> {course.directory('release') / name}")

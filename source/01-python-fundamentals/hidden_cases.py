@@ -1,0 +1,105 @@
+"""Hidden cases of assignment 1, built by the grader from the offering's private seed (never released).
+
+- ``deid slice``: one CT slice with identifying details planted, differently for every seed, at the
+  top level and inside sequence items (nested two deep), in private blocks of two vendors (one of them
+  inside a sequence item) and next to attributes that must be kept. Its label ``removed`` says, for
+  every element of the input at any depth (in the order of ``element_paths``), whether a correct
+  de-identification removes it (1) or keeps it (0); the kernel never sees it.
+"""
+
+import numpy as np
+import pydicom
+
+from healthpath import data
+
+# Exercise 7's list (the notebook's cell ex7-identifying).
+IDENTIFYING = [
+    "PatientName", "PatientBirthDate", "PatientAddress", "PatientTelephoneNumbers", "OtherPatientIDs",
+    "OtherPatientNames", "OtherPatientIDsSequence", "PatientMotherBirthName", "ReferringPhysicianName",
+    "InstitutionName", "InstitutionAddress", "AccessionNumber", "StudyDate", "SeriesDate",
+    "AcquisitionDate", "ContentDate", "StudyTime", "SeriesTime", "AcquisitionTime", "ContentTime",
+]
+_FAMILY = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Brennan", "Haddad", "Kowalski", "Osei", "Varga"]
+_GIVEN = ["Amara", "Tomas", "Ines", "Kenji", "Siobhan", "Yusuf", "Marta", "Kwame", "Ilona"]
+
+
+def element_paths(dataset, prefix=""):
+    "Every element of a dataset at any depth, as (path, element), sequence items included (as ex7-tests)."
+    found = []
+    for element in dataset:
+        path = f"{prefix}{element.tag}"
+        found.append((path, element))
+        if element.VR == "SQ":
+            for number, item in enumerate(element.value):
+                found += element_paths(item, f"{path}[{number}]/")
+    return found
+
+
+def _removed(dataset, inside_removed=False):
+    "For each element of element_paths(dataset): 1 if a correct de-identification removes it."
+    flags = []
+    for element in dataset:
+        gone = inside_removed or element.tag.is_private or element.keyword in IDENTIFYING
+        flags.append(int(gone))
+        if element.VR == "SQ":
+            for item in element.value:
+                flags += _removed(item, gone)
+    return flags
+
+
+def deid_slice(seed):
+    """A CT slice with identifying details planted at random places; labels: which elements go."""
+    rng = np.random.default_rng(seed)
+    series = data.generate("ct_series", seed=int(rng.integers(1, 1_000_000)), n_slices=4)
+    ds = series[int(rng.integers(0, 4))]
+    name = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}"
+    other_id = f"RX-{rng.integers(10_000, 99_999)}"
+    phone = f"07700 {rng.integers(900_000, 900_999)}"
+
+    # top level: more identifying attributes of the list, some of them only for some seeds
+    ds.OtherPatientIDs = other_id
+    ds.PatientTelephoneNumbers = phone
+    if rng.random() < 0.5:
+        ds.PatientMotherBirthName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}"
+    if rng.random() < 0.5:
+        ds.ContentDate = ds.StudyDate
+        ds.ContentTime = ds.StudyTime
+    ds.PatientWeight = f"{rng.integers(45, 120)}"  # kept: not identifying by the list
+    ds.PatientSize = f"{rng.uniform(1.5, 1.95):.2f}"
+
+    # identifying sequence: removed as a whole, with everything inside it
+    other = pydicom.Dataset()
+    other.PatientID = other_id
+    other.IssuerOfPatientID = "OLD PAS"
+    ds.OtherPatientIDsSequence = [other]
+
+    # kept sequence whose items hold identifying and private elements, one of them nested two deep
+    items = []
+    for number in range(int(rng.integers(1, 4))):
+        request = pydicom.Dataset()
+        request.AccessionNumber = f"ACC-{rng.integers(1_000_000, 9_999_999)}"
+        request.RequestedProcedureID = f"CT-{rng.integers(100, 999)}"
+        request.ScheduledProcedureStepID = f"SPS{number + 1}"
+        if rng.random() < 0.6:
+            request.ReferringPhysicianName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}^^Dr"
+        if number == 0 or rng.random() < 0.5:
+            block = request.private_block(0x0031, "RIS NOTES", create=True)
+            block.add_new(0x01, "LO", f"booked by phone {phone}")
+        protocol = pydicom.Dataset()
+        protocol.CodeValue = str(rng.choice(["CTCHEST", "CTCAP", "CTPA"]))
+        protocol.CodingSchemeDesignator = "99LOCAL"
+        protocol.CodeMeaning = "CT protocol"
+        if number == 0 or rng.random() < 0.5:
+            protocol.InstitutionName = f"{rng.choice(['North', 'South', 'East'])} Imaging Centre"
+        request.ScheduledProtocolCodeSequence = [protocol]
+        items.append(request)
+    ds.RequestAttributesSequence = items
+
+    # another vendor's private block, with free text naming the patient
+    block = ds.private_block(0x0029, "OTHER VENDOR", create=True)
+    block.add_new(0x01, "LO", f"operator note for {name.split('^')[0]} ({other_id})")
+    ds.PatientName = name
+    return ds, {"removed": np.array(_removed(ds), dtype=float)}
+
+
+CASES = {"deid slice": deid_slice}
