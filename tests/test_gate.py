@@ -81,13 +81,19 @@ def test_broken_hidden_tests_and_a_weak_mutant_fail(tmp_path, capsys):
     source = course / "source" / "pilot" / "pilot.ipynb"
 
     def raises_on_the_solution(cell):
-        cell.source = cell.source.replace("check.raises(bmi, 70, 0)", "bmi(70, 0)")
+        cell.source = cell.source.replace("check.outcome(bmi, 70, 0)", "bmi(70, 0)")
 
     def observes_nothing(cell):
         cell.source = cell.source.split("### BEGIN HIDDEN TESTS")[0].rstrip()
 
+    def observes_guessable_values(cell):
+        cell.source = cell.source.replace("### END HIDDEN TESTS", 'check.observe("flags", [True, True])\n'
+                                          'check.observe("result", {"rows": 2, "index reset": True})\n'
+                                          "### END HIDDEN TESTS")
+
     edit_cell(source, "ex1-tests", raises_on_the_solution)
     edit_cell(source, "ex2-tests", observes_nothing)
+    edit_cell(source, "ex3-tests", observes_guessable_values)
     nb = nbformat.read(source, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(
         'check.observe("ward size", 4)',
@@ -109,6 +115,10 @@ def test_broken_hidden_tests_and_a_weak_mutant_fail(tmp_path, capsys):
         f"{source}: the solution, graded as a submission, scores 0/2 on ex2-tests: HiddenCheckFailed",
         f"{source}: test cell 'ex2-tests': no hidden check is recorded",
         f"{source}: test cell 'ex1-tests' fails on the reference solution",
+        f"{source}: test cell 'ex3-tests', hidden check 'flags': the reference records a container whose "
+        "items are all the same constant, which a wrong answer can guess; record the raw output",
+        f"{source}: test cell 'ex3-tests', hidden check 'result': the reference records at key 'index "
+        "reset': a bare bool",
         f"{release}: the unmodified release earns automatic points ({{'ward-size': 1.0}})",
         f"{mutants}: mutant 'potassium-same-answer' keeps the points of ex3-tests",
         f"{mutants}: no mutant shows that test cell(s) ward-size fail",
