@@ -243,10 +243,13 @@ def check_leaks(files: Iterable[Path], found: Secrets, *, solution: bool = True)
 
 
 def release_leaks(course: Course, assignment: str) -> list[Problem]:
-    """Solution or hidden-test text of any source notebook of ``assignment`` in release/<assignment>."""
+    """Solution or hidden-test text of any source notebook of ``assignment`` in release/<assignment>,
+    and the instructor-only files (mutants, hidden cases) released."""
     released = course.directory("release") / assignment
     files = [p for p in released.rglob("*") if p.is_file()] if released.is_dir() else []
-    problems = []
+    problems = [Problem(p, "an instructor-only file is released; add its name to "
+                           "c.CourseDirectory.ignore in nbgrader_config.py, delete it and release again")
+                for p in files if p.name in (MUTANTS, hidden_cases.DEFINITIONS)]
     for source in sorted((course.directory("source") / assignment).glob("*.ipynb")):
         problems += check_leaks(files, secrets(source))
     return problems

@@ -140,6 +140,17 @@ def test_a_solution_left_in_release_fails(tmp_path, capsys):
         in printed, printed
 
 
+def test_released_hidden_cases_fail(tmp_path, capsys):
+    course = minicourse(tmp_path)
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text().replace('"hidden_cases.py"', '"nothing"'))
+    assert main(["release", "pilot", "--course", str(course)]) == 0
+    status, printed = run_gate(course, capsys)
+    assert status == 1
+    assert f"FAIL {course / 'release' / 'pilot' / 'hidden_cases.py'}: an instructor-only file is released" \
+        in printed, printed
+
+
 def test_a_committed_output_fails(tmp_path, capsys):
     course = minicourse(tmp_path)
     source = course / "source" / "pilot" / "pilot.ipynb"

@@ -88,7 +88,8 @@ def test_an_error_output_costs_the_points_and_stderr_or_a_result_number_does_not
     error = nbformat.v4.new_output("error", ename="CheckFailed", evalue="x", traceback=[])
     stderr = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: deprecated\n")
     partial = nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"}, execution_count=3)
-    verdicts = judge(notebook(), execution(HONEST, outputs=[[], [error], [stderr, partial]]), REFERENCE, TRUTH)
+    run = execution(HONEST, outputs=[[], [error], [stderr, partial]])
+    verdicts = judge(notebook(), run, REFERENCE, TRUTH)
     assert points(verdicts) == {"t1": 0.0, "t2": 1.0}
 
 
