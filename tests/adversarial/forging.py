@@ -150,7 +150,7 @@ def main() -> None:
              "Produced by `python tests/adversarial/forging.py`: each mutant of each assignment is graded "
              "alone and with each composite forgery of `COMPOSITES` (stacked rewrites of what "
              "`check.observe` records, neutered visible checks, guarded test cells), in one grading run per "
-             "assignment on a fresh offering seed.", "",
+             "assignment with the course's offering seed (a new one where it has none).", "",
              "| assignment | mutants | forged submissions | inflated scores | solution's score | minutes |",
              "|---|---:|---:|---:|---:|---:|"]
     details = []
