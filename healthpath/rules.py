@@ -84,7 +84,8 @@ def _share_gap(truth: np.ndarray, groups: Any, _: dict) -> float:
     return max(abs(truth[np.asarray(group, dtype=int)].mean() - overall) for group in groups)
 
 
-def _binary(score: Callable[[np.ndarray, np.ndarray], float]):
+def _from_two(score: Callable[[np.ndarray, np.ndarray], float]):
+    """A metric of (labels, predictions) that ignores the rule's parameters."""
     return lambda truth, predicted, _: float(score(truth, predicted))
 
 
@@ -106,11 +107,11 @@ def _ari(truth, predicted, _):
 METRICS: dict[str, tuple[Callable[..., float], bool, str]] = {
     "roc_auc": (_auc, True, "scores"),
     "r2": (_r2, True, "numbers"),
-    "mae": (_binary(lambda t, p: np.mean(np.abs(t - p))), False, "numbers"),
-    "brier": (_binary(lambda t, p: np.mean((t - p) ** 2)), False, "numbers"),
-    "accuracy": (_binary(lambda t, p: np.mean(t == p)), True, "numbers"),
-    "recall": (_binary(_recall), True, "numbers"),
-    "precision": (_binary(_precision), True, "numbers"),
+    "mae": (_from_two(lambda t, p: np.mean(np.abs(t - p))), False, "numbers"),
+    "brier": (_from_two(lambda t, p: np.mean((t - p) ** 2)), False, "numbers"),
+    "accuracy": (_from_two(lambda t, p: np.mean(t == p)), True, "numbers"),
+    "recall": (_from_two(_recall), True, "numbers"),
+    "precision": (_from_two(_precision), True, "numbers"),
     "adjusted_rand": (_ari, True, "numbers"),
     "precision_at_k": (_precision_at_k, True, "scores"),
     "share_gap": (_share_gap, False, "groups"),
