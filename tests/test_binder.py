@@ -1,19 +1,23 @@
-"""The Binder/conda environment matches pyproject.toml, and learners see no instructor extensions."""
+"""The Binder/conda environment installs the versions the tests ran with, and learners see no
+instructor tools."""
 
+import importlib
 import re
 import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from healthpath import learner_lab
 
 ROOT = Path(__file__).resolve().parent.parent
 NBGRADER_LABEXTENSION = Path("share/jupyter/labextensions/@jupyter/nbgrader/static")
-INSTRUCTOR_PLUGINS = {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-                      "@jupyter/nbgrader:course-list"}
 
 
 def pyproject():
@@ -24,66 +28,57 @@ def environment():
     return yaml.safe_load((ROOT / "environment.yml").read_text())
 
 
-def conda_spec(line):
-    """Split a conda-forge entry such as ``numpy >=1.26,<2.5`` into (name, SpecifierSet)."""
-    name, _, spec = line.partition(" ")
-    spec = spec.strip()
-    if spec and spec[0].isdigit():  # `python 3.11.*` means `==3.11.*`
-        spec = "==" + spec
-    return canonicalize_name(name), SpecifierSet(spec)
+def pins() -> dict[str, Version]:
+    """constraints.txt as {package: pinned version}."""
+    pinned = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            (spec,) = requirement.specifier
+            assert spec.operator == "==", f"constraints.txt pins with ==: {line}"
+            pinned[canonicalize_name(requirement.name)] = Version(spec.version)
+    return pinned
 
 
-def environment_packages():
-    """{name: SpecifierSet} for conda entries, and the same for the pip section."""
-    conda, pip = {}, {}
-    for entry in environment()["dependencies"]:
-        if isinstance(entry, dict):
-            for line in entry["pip"]:
-                requirement = Requirement(line)
-                pip[canonicalize_name(requirement.name)] = requirement.specifier
-        else:
-            name, spec = conda_spec(entry)
-            assert name not in conda, f"environment.yml lists {name} twice"
-            conda[name] = spec
-    return conda, pip
+def test_the_conda_and_binder_environment_is_python_3_11_and_the_pinned_course():
+    env = environment()
+    assert env["channels"] == ["conda-forge"]
+    conda = [entry for entry in env["dependencies"] if isinstance(entry, str)]
+    (pip,) = [entry["pip"] for entry in env["dependencies"] if isinstance(entry, dict)]
+    assert conda == ["python 3.11.*", "pip"], "conda gives Python only; pip installs the pinned course"
+    assert pip == ["-c constraints.txt", "-e ."]
+    assert SpecifierSet(pyproject()["requires-python"]).contains("3.11.9")
 
 
-def test_environment_uses_conda_forge_and_the_course_python():
-    assert environment()["channels"] == ["conda-forge"]
-    conda, _ = environment_packages()
-    requires_python = SpecifierSet(pyproject()["requires-python"])
-    for version in ("3.10.14", "3.11.0", "3.11.9", "3.12.0"):
-        assert (version in conda["python"]) == (version in requires_python), version
+def test_constraints_pin_every_dependency_within_its_range_and_this_environment_has_them():
+    pinned = pins()
+    for line in pyproject()["dependencies"] + pyproject()["optional-dependencies"]["dev"]:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue  # another platform's build of the package
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"constraints.txt does not pin {name}"
+        assert pinned[name] in requirement.specifier, f"{name}: pinned {pinned[name]}, pyproject says {line}"
+        assert Version(metadata.version(name)) == pinned[name], (
+            f"{name} {metadata.version(name)} is installed, constraints.txt pins {pinned[name]}: "
+            "the tests must run on the pinned versions (./course setup)")
 
 
-def test_environment_and_pyproject_list_the_same_packages_and_ranges():
-    conda, pip = environment_packages()
-    assert not set(conda) & set(pip), "a package is in both the conda and the pip section"
-    listed = {**{k: v for k, v in conda.items() if k not in ("python", "pip")}, **pip}
-    required = {canonicalize_name(r.name): r.specifier for r in map(Requirement, pyproject()["dependencies"])}
-    assert sorted(listed) == sorted(required), (
-        "environment.yml and pyproject.toml's [project.dependencies] must list the same packages"
-    )
-    for name, spec in required.items():
-        assert listed[name] == spec, f"{name}: environment.yml says {listed[name]}, pyproject.toml {spec}"
+def test_binder_and_course_lab_switch_the_instructor_tools_off():
+    for script in ("postBuild", "course"):
+        assert re.search(r"python\"? -m healthpath\.learner_lab", (ROOT / script).read_text()), script
 
 
-def disabled_plugins(script):
-    """The plugin ids a script disables with `jupyter labextension disable`."""
-    lines = [line for line in (ROOT / script).read_text().splitlines() if "labextension disable" in line]
-    assert len(lines) == 1, f"{script} should disable the instructor extensions in one command"
-    return set(re.findall(r"@jupyter/nbgrader:[\w-]+", lines[0]))
-
-
-def test_binder_installs_the_course_and_hides_the_same_instructor_extensions_as_course_lab():
-    post_build = (ROOT / "postBuild").read_text()
-    assert re.search(r"pip install .*-e \.$", post_build, re.MULTILINE)
-    assert disabled_plugins("postBuild") == disabled_plugins("course") == INSTRUCTOR_PLUGINS
-
-
-def test_disabled_plugin_ids_exist_in_the_installed_nbgrader_labextension():
+def test_the_instructor_tools_named_exist_in_the_installed_nbgrader():
     bundle = "".join(p.read_text(errors="replace")
                      for p in (Path(sys.prefix) / NBGRADER_LABEXTENSION).glob("*.js"))
-    for plugin in INSTRUCTOR_PLUGINS | {"@jupyter/nbgrader:validate-assignment",
-                                        "@jupyter/nbgrader:assignment-list"}:
+    for plugin in (*learner_lab.INSTRUCTOR_LAB_PLUGINS, "@jupyter/nbgrader:validate-assignment"):
         assert f'"{plugin}"' in bundle, f"nbgrader's labextension has no plugin {plugin}"
+    for extension in learner_lab.INSTRUCTOR_SERVER_EXTENSIONS:
+        assert hasattr(importlib.import_module(extension), "load_jupyter_server_extension"), extension
+
+
+def test_the_course_environment_has_the_instructor_tools_off_and_validate_on():
+    assert learner_lab.is_configured()
+    assert learner_lab.enabled_server_extensions()["nbgrader.server_extensions.validate_assignment"]
+    assert "@jupyter/nbgrader:validate-assignment" not in learner_lab.disabled_lab_plugins()
