@@ -179,31 +179,42 @@ class Secrets:
 
     solution: frozenset[str]
     hidden: frozenset[str]
+    # Each solution or hidden-test region whole (its lines stripped, blank ones dropped), for text
+    # that may share single lines with the solution (a lesson teaching the method) but not a region.
+    regions: tuple[str, ...] = ()
+
+
+def region_text(lines: Iterable[str]) -> str:
+    """Lines stripped, blank ones dropped, joined: how regions are compared."""
+    return "\n".join(s for s in (line.strip() for line in lines) if s)
 
 
 def secrets(source: Path) -> Secrets:
     """The :class:`Secrets` of source notebook ``source``."""
     nb = nbformat.read(source, as_version=4)
-    solution, hidden, public = set(), set(), []
+    solution, hidden, public, regions = set(), set(), [], []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         lines = cell.source.splitlines()
         if meta.get("solution") and not any(BEGIN_SOLUTION in line for line in lines):
             solution.update(lines)  # nbgrader replaces the whole cell
+            regions.append(lines)
             continue
-        regions = {BEGIN_SOLUTION: (END_SOLUTION, solution), BEGIN_HIDDEN: (END_HIDDEN, hidden)}
+        kinds = {BEGIN_SOLUTION: (END_SOLUTION, solution), BEGIN_HIDDEN: (END_HIDDEN, hidden)}
         inside = None
         for line in lines:
             if inside is None:
-                start = next((begin for begin in regions if begin in line), None)
+                start = next((begin for begin in kinds if begin in line), None)
                 if start is not None:
-                    inside = regions[start]
+                    inside = kinds[start]
+                    regions.append([])
                 else:
                     public.append(line)
             elif inside[0] in line:
                 inside = None
             else:
                 inside[1].add(line)
+                regions[-1].append(line)
     stubs = ClearSolutions()
     public_text = "\n".join([*public, stubs.text_stub, *stubs.code_stub.values()])
 
@@ -211,7 +222,8 @@ def secrets(source: Path) -> Secrets:
         return frozenset(s for s in (line.strip() for line in lines)
                          if len(s) >= MIN_SECRET_CHARS and re.search(r"\w", s) and s not in public_text)
 
-    return Secrets(solution=secret(solution), hidden=secret(hidden))
+    whole = tuple(text for text in map(region_text, regions) if "\n" in text)
+    return Secrets(solution=secret(solution), hidden=secret(hidden), regions=whole)
 
 
 def visible_text(path: Path) -> str:

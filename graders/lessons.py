@@ -10,6 +10,7 @@ kernel's process tree. A lesson fails when a cell raises or when it exceeds its 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -76,8 +77,9 @@ def budget_seconds(path: Path, nb: nbformat.NotebookNode) -> float:
     return float(declared)
 
 
-def run_lesson(path: Path) -> LessonRun:
-    """Execute the lesson at ``path`` in a fresh, offline kernel and measure it."""
+def run_lesson(path: Path, environment: dict[str, str] | None = None) -> LessonRun:
+    """Execute the lesson at ``path`` in a fresh, offline kernel and measure it; ``environment``
+    adds to the kernel's environment variables (e.g. a learner edition's HEALTHPATH_ROOT)."""
     path = Path(path).resolve()
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -92,7 +94,8 @@ def run_lesson(path: Path) -> LessonRun:
                    sys.executable, "-m", "graders.runner", str(path), str(executed),
                    "--cell-timeout", str(int(seconds * STOP_FACTOR))]
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, **(environment or {})})
         peak = _PeakMemory(process.pid)
         peak.start()
         try:
