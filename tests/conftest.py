@@ -1,5 +1,6 @@
 """Settings and fixtures shared by the whole test suite."""
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ class LearnerEdition:
     @property
     def environment(self) -> dict[str, str]:
         return {"HEALTHPATH_ROOT": str(self.root), "PYTHONPATH": str(self.root)}
+
+    def copy(self, folder: Path) -> "LearnerEdition":
+        """A copy of this edition in ``folder``, for a test that adds to it."""
+        shutil.copytree(self.root, folder, symlinks=True)
+        return LearnerEdition(folder)
 
 
 def pytest_configure(config):

@@ -1,14 +1,16 @@
-"""A learner's first minutes, in a real browser: `./course lab` opens the welcome page; a released
-assignment runs, its visible tests speak, and nbgrader's Validate button judges the notebook.
+"""A learner's first hour, in a real browser, on the learner edition served by its `./course lab`:
+the welcome page, a lesson run to the end, an exercise answered wrongly then rightly, Validate,
+and nbgrader's instructor pages refused.
 
-The steps form one test because they share one browser page. The released notebook is the
-miniature course's pilot, generated with `nbgrader generate_assignment` into a copy of the course,
+The steps form one test because they share one browser page. The exercise notebook is the
+miniature course's pilot, generated with `nbgrader generate_assignment` and added to the edition,
 so the test does not depend on any module's content. Screenshots of each step are written to
 tests/screenshots/ (committed: they show what a learner sees).
 """
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "learner-browser-test"
+FIRST_LESSON = "01-python-fundamentals/01-python-for-clinical-calculations.ipynb"
 SECOND = 1000  # Playwright timeouts are in milliseconds
 
 WRONG_BMI = "def bmi(weight_kg, height_m):\n    return weight_kg / height_m\n"
@@ -50,17 +53,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def course_copy(tmp: Path) -> Path:
-    """A copy of the checkout (tracked files, the course's .venv linked in) holding the pilot's
-    student version in release/pilot/."""
-    checkout = tmp / "course"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for rel in filter(None, tracked.decode().split("\0")):
-        if (ROOT / rel).is_file():
-            (checkout / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, checkout / rel)
+def learner_course(tmp: Path, learner_edition):
+    """A copy of the learner edition (the course's .venv linked in) holding the pilot's student
+    version in release/pilot/."""
+    course = learner_edition.copy(tmp / "course")
+    checkout = course.root
     (checkout / ".venv").symlink_to(ROOT / ".venv")
-
     mini = tmp / "minicourse"
     shutil.copytree(ROOT / "tests" / "fixtures" / "minicourse" / "source", mini / "source")
     shutil.copy2(ROOT / "tests" / "fixtures" / "minicourse" / "nbgrader_config.py", mini)
@@ -69,7 +67,7 @@ def course_copy(tmp: Path) -> Path:
                    capture_output=True)
     (checkout / "release" / "pilot").mkdir(parents=True)
     shutil.copy2(mini / "release" / "pilot" / "pilot.ipynb", checkout / "release" / "pilot")
-    return checkout
+    return course
 
 
 def lab_settings(folder: Path) -> Path:
@@ -81,11 +79,14 @@ def lab_settings(folder: Path) -> Path:
 
 
 @pytest.fixture
-def lab(tmp_path):
-    """`./course lab` serving a copy of the course: yields its base URL; shuts everything down."""
-    checkout = course_copy(tmp_path)
+def lab(tmp_path, learner_edition):
+    """The learner edition's `./course lab`: yields (base URL, the edition's folder); shuts
+    everything down. Python takes the edition as its course (its healthpath package and data)."""
+    course = learner_course(tmp_path, learner_edition)
+    checkout = course.root
     port = free_port()
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(lab_settings(tmp_path / "settings")),
+    env = {**os.environ, **course.environment,
+           "JUPYTERLAB_SETTINGS_DIR": str(lab_settings(tmp_path / "settings")),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     log = open(tmp_path / "lab.log", "w")
@@ -96,7 +97,7 @@ def lab(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answering(f"{base}/api/status", server, tmp_path / "lab.log")
-        yield base
+        yield base, checkout
     finally:
         processes = server_processes(server)
         stopped = stop(server)
@@ -196,10 +197,10 @@ def validate(page):
     return dialog
 
 
-def welcome_page_and_its_setup_cell(page, lab):
+def welcome_page_and_its_setup_cell(page, base):
     """`./course lab` lands on the welcome page, whose setup cell runs."""
-    page.goto(f"{lab}/?token={TOKEN}")
-    playwright.expect(page).to_have_url(f"{lab}/lab/tree/welcome.ipynb")
+    page.goto(f"{base}/?token={TOKEN}")
+    playwright.expect(page).to_have_url(f"{base}/lab/tree/welcome.ipynb")
     heading = page.locator(".jp-RenderedMarkdown h1", has_text="Welcome")
     playwright.expect(heading).to_be_visible()
     wait_for_idle_kernel(page)
@@ -216,22 +217,65 @@ def welcome_page_and_its_setup_cell(page, lab):
 
 
 def learner_tools_only(page):
-    """nbgrader's learner tools are there, its instructor tools are not."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    menu = page.locator(".lm-Menu-content")
-    playwright.expect(menu).to_contain_text("Assignment List")
-    playwright.expect(menu).not_to_contain_text("Formgrader")
-    playwright.expect(menu).not_to_contain_text("Course List")
-    page.keyboard.press("Escape")
+    """nbgrader's Validate is there; its instructor tools and its assignment list (which needs an
+    exchange) are not, in the menus or the launcher."""
     playwright.expect(validate_button(page)).to_be_visible()
+    menu_bar = page.locator(".lm-MenuBar-content")
+    for label in menu_bar.locator(".lm-MenuBar-itemLabel").all_inner_texts():
+        page.locator(".lm-MenuBar-itemLabel", has_text=label).first.click()
+        menu = page.locator(".lm-Menu-content").first
+        for tool in ("Formgrader", "Course List", "Assignment List", "Create Assignment"):
+            playwright.expect(menu).not_to_contain_text(tool)
+        page.keyboard.press("Escape")
     playwright.expect(page.get_by_text("Create Assignment")).to_have_count(0)
 
 
-def released_assignment(page):
+def instructor_pages_refused(page, base, checkout):
+    """Typing formgrader's address finds nothing, and leaves no gradebook in the learner's folder."""
+    for address in ("/formgrader", "/formgrader/gradebook", "/assignments", "/courses"):
+        response = page.request.get(f"{base}{address}?token={TOKEN}")
+        assert response.status == 404, f"{address} answered {response.status}"
+    page.goto(f"{base}/formgrader?token={TOKEN}")
+    screenshot(page, "03-formgrader-refused")
+    assert not (checkout / "gradebook.db").exists()
+
+
+def exercises_link_and_a_lesson_run_to_the_end(page, base):
+    """The welcome page's first "exercises" link opens module 1's exercise notebook; module 1's
+    first lesson runs to the end without an error or a red stream."""
+    page.goto(f"{base}/lab/tree/welcome.ipynb?token={TOKEN}")
+    page.locator(".jp-RenderedMarkdown a", has_text="exercises").first.click()
+    playwright.expect(page.locator(".jp-RenderedMarkdown h1", has_text="graded exercises")).to_be_visible()
+    close_all_tabs(page)
+    page.goto(f"{base}/lab/tree/modules/{FIRST_LESSON}?reset&token={TOKEN}")
+    playwright.expect(page.locator(".jp-RenderedMarkdown h1", has_text="Lesson 1")).to_be_visible()
+    wait_for_idle_kernel(page)
+    open_menu_item(page, "Run", "Run All Cells")
+    last = page.locator(".jp-CodeCell").last
+    last.scroll_into_view_if_needed()
+    playwright.expect(last.locator(".jp-InputPrompt")).to_contain_text(re.compile(r"\[\d+\]"),
+                                                                        timeout=180 * SECOND)
+    wait_for_idle_kernel(page)
+    playwright.expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"))\
+        .to_have_count(0)
+    playwright.expect(page.locator(".jp-OutputArea-output .jp-RenderedText", has_text="Traceback"))\
+        .to_have_count(0)
+    screenshot(page, "04-lesson-run-to-the-end")
+    close_all_tabs(page)
+
+
+def close_all_tabs(page):
+    """Close every tab, discarding unsaved outputs (Lab asks about a notebook that was run)."""
+    open_menu_item(page, "File", "Close All Tabs")
+    discard = page.locator(".jp-Dialog").get_by_role("button", name="Discard")
+    while discard.count():
+        discard.first.click()
+    playwright.expect(page.locator(".jp-NotebookPanel")).to_have_count(0)
+
+
+def released_assignment(page, base):
     """A released notebook: a wrong answer fails its visible test and Validate; right answers pass."""
-    page.locator(".jp-DirListing-itemText", has_text="release").first.dblclick()
-    page.locator(".jp-DirListing-itemText", has_text="pilot").first.dblclick()
-    page.locator(".jp-DirListing-itemText", has_text="pilot.ipynb").first.dblclick()
+    page.goto(f"{base}/lab/tree/release/pilot/pilot.ipynb?reset&token={TOKEN}")  # only this tab
     playwright.expect(page.locator(".jp-RenderedMarkdown h1", has_text="Pilot")).to_be_visible()
     wait_for_idle_kernel(page)
 
@@ -242,12 +286,12 @@ def released_assignment(page):
     playwright.expect(bmi_tests).to_contain_text("bmi(70, 1.75)")
     wait_for_idle_kernel(page)
     bmi_tests.scroll_into_view_if_needed()
-    screenshot(page, "03-assignment-visible-test-fails")
+    screenshot(page, "05-assignment-visible-test-fails")
 
     dialog = validate(page)
     playwright.expect(dialog).to_contain_text("CheckFailed")
     playwright.expect(dialog).not_to_contain_text("Success!")
-    screenshot(page, "04-validate-reports-failures")
+    screenshot(page, "06-validate-reports-failures")
     dialog.get_by_role("button", name="Ok").click()
 
     for marker, answer in ANSWERS.items():
@@ -269,12 +313,15 @@ def released_assignment(page):
     dialog = validate(page)
     playwright.expect(dialog.locator(".validation-success")).to_contain_text(
         "Success! Your notebook passes all the tests.")
-    screenshot(page, "05-validate-passes")
+    screenshot(page, "07-validate-passes")
     dialog.get_by_role("button", name="Ok").click()
 
 
-def test_a_learners_first_minutes(page, lab):
+def test_a_learners_first_hour(page, lab):
     """One journey, in order, in one browser (the steps share the page)."""
-    welcome_page_and_its_setup_cell(page, lab)
+    base, checkout = lab
+    welcome_page_and_its_setup_cell(page, base)
     learner_tools_only(page)
-    released_assignment(page)
+    instructor_pages_refused(page, base, checkout)
+    exercises_link_and_a_lesson_run_to_the_end(page, base)
+    released_assignment(page, base)
