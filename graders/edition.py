@@ -46,14 +46,13 @@ def learner_pyproject(text: str) -> str:
 
 
 def prepare(destination: Path) -> None:
-    """Make ``destination`` an empty folder, or empty a previous edition in it (keeping its .git)."""
-    if destination.exists() and any(destination.iterdir()):
-        if not (destination / MARKER).is_file():
-            raise CourseError(f"{destination} exists and is not a learner edition; give a new folder "
-                              "(or one made by this command before, to update it)")
-        for entry in destination.iterdir():
-            if entry.name != ".git":
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    """Make ``destination`` an empty folder (but for its .git), emptying a previous edition."""
+    entries = [e for e in destination.iterdir() if e.name != ".git"] if destination.exists() else []
+    if entries and not (destination / MARKER).is_file():
+        raise CourseError(f"{destination} holds files and is not a learner edition; give a new folder, "
+                          "a git clone or worktree with nothing else in it, or a previous edition")
+    for entry in entries:
+        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
     destination.mkdir(parents=True, exist_ok=True)
 
 

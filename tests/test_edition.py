@@ -104,7 +104,7 @@ def test_its_course_script_refuses_instructor_commands_by_name(learner_edition, 
     assert "learner edition" in refused.stderr and "./course lab" in refused.stderr
 
 
-def test_it_updates_a_previous_edition_in_place_and_refuses_any_other_folder(course, tmp_path):
+def test_it_fills_an_empty_repository_updates_a_previous_edition_and_refuses_any_other_folder(course, tmp_path):
     folder = tmp_path / "published"
     edition.build(course, folder)
     (folder / ".git").mkdir()
@@ -112,6 +112,11 @@ def test_it_updates_a_previous_edition_in_place_and_refuses_any_other_folder(cou
     (folder / "release" / "stale.ipynb").write_text(json.dumps({}))
     edition.build(course, folder)
     assert (folder / ".git" / "HEAD").is_file() and not (folder / "release" / "stale.ipynb").exists()
+
+    repository = tmp_path / "learners-repository"
+    (repository / ".git").mkdir(parents=True)
+    edition.build(course, repository)
+    assert (repository / "welcome.ipynb").is_file()
 
     other = tmp_path / "notes"
     other.mkdir()
