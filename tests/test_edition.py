@@ -104,7 +104,7 @@ def test_its_course_script_refuses_instructor_commands_by_name(learner_edition, 
     assert "learner edition" in refused.stderr and "./course lab" in refused.stderr
 
 
-def test_it_fills_an_empty_repository_updates_a_previous_edition_and_refuses_any_other_folder(course, tmp_path):
+def test_it_fills_an_empty_repository_updates_an_old_edition_and_refuses_other_folders(course, tmp_path):
     folder = tmp_path / "published"
     edition.build(course, folder)
     (folder / ".git").mkdir()
