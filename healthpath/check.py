@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import linecache
 import os
 import pickle
 import runpy
+import sysconfig
+import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +34,40 @@ DEVELOPMENT_SEED = 0  # hidden cases built outside grading (never the offering's
 
 class CheckFailed(AssertionError):
     """A check did not pass; the message says what is wrong and how to fix it."""
+
+    def _render_traceback_(self) -> list[str]:
+        """How IPython shows this error (and what nbgrader's Validate reads): the message first,
+        then only the learner's own lines that led to it, never the lines inside the checks."""
+        where = [_where(frame, lineno) for frame, lineno in traceback.walk_tb(self.__traceback__)
+                 if _is_learners(frame.f_code.co_filename)]
+        return [f"{RED}CheckFailed{RESET}: {self}"] + (["", *where] if where else [])
+
+
+RED, RESET = "\x1b[0;31m", "\x1b[0m"  # how IPython colours an error's name
+NOT_LEARNERS = tuple({os.path.realpath(folder) for folder in (
+    os.path.dirname(__file__),
+    *(sysconfig.get_paths()[name] for name in ("stdlib", "platstdlib", "purelib", "platlib")),
+)})  # the checks themselves, Python's standard library and installed packages
+
+
+def _is_learners(filename: str) -> bool:
+    path = os.path.realpath(filename)
+    return not any(path == folder or path.startswith(folder + os.sep) for folder in NOT_LEARNERS)
+
+
+def _where(frame: Any, lineno: int) -> str:
+    """One line of a learner's code, as IPython names it: "Cell In[3], line 2" and the line."""
+    code = frame.f_code
+    label = _cell_label(code.co_filename) or f"File {code.co_filename}"
+    place = f"{label}, line {lineno}" + ("" if code.co_name == "<module>" else f", in {code.co_name}")
+    source = linecache.getline(code.co_filename, lineno).strip()
+    return f"{place}\n----> {lineno} {source}" if source else place
+
+
+def _cell_label(filename: str) -> str | None:
+    shell = _shell()
+    label = shell.compile.format_code_name(filename) if shell is not None else None
+    return " ".join(label) if label else None
 
 
 def _fail(what: str, problem: str, fix: str = "") -> None:
@@ -50,7 +87,7 @@ def is_a(value: Any, types: type | tuple[type, ...], what: str) -> None:
 
 def equal(actual: Any, expected: Any, what: str) -> None:
     """Check that ``actual`` equals ``expected`` exactly: same type, same value."""
-    _compare(_record(actual, what), expected, what, rtol=0.0, atol=0.0)
+    _compare(actual, _record(actual, what), expected, what, rtol=0.0, atol=0.0)
 
 
 def close(actual: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float = 0.0) -> None:
@@ -59,7 +96,7 @@ def close(actual: Any, expected: Any, what: str, rtol: float = 1e-6, atol: float
     actual_record = _record(actual, what)
     if isinstance(expected, float) and actual_record["kind"] == "int":
         actual_record = {"kind": "float", "value": float(actual_record["value"])}
-    _compare(actual_record, expected, what, rtol=rtol, atol=atol)
+    _compare(actual, actual_record, expected, what, rtol=rtol, atol=atol)
 
 
 def _record(value: Any, what: str) -> records.Record:
@@ -69,11 +106,30 @@ def _record(value: Any, what: str) -> records.Record:
         _fail(what, str(error))
 
 
-def _compare(actual_record: records.Record, expected: Any, what: str, rtol: float,
+def _compare(actual: Any, actual_record: records.Record, expected: Any, what: str, rtol: float,
              atol: float) -> None:
     reason = records.compare(records.encode(expected), actual_record, rtol, atol)
     if reason is not None:
-        _fail(what, reason, "Re-read the exercise's specification (types, units, rounding).")
+        size = _size(actual)
+        _fail(what, reason + (f"; your value is {size}" if size else ""),
+              "Re-read the exercise's specification (types, units, rounding).")
+
+
+def _size(value: Any) -> str | None:
+    """The type and size of a value that holds several (never its contents), or None."""
+    if isinstance(value, pd.DataFrame):
+        return f"a DataFrame of {_count(value.shape[0], 'row')} and {_count(value.shape[1], 'column')}"
+    if isinstance(value, pd.Series):
+        return f"a Series of {_count(len(value), 'value')} ({value.dtype})"
+    if isinstance(value, np.ndarray):
+        return f"a NumPy array of shape {value.shape} ({value.dtype})"
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        return f"a {type(value).__name__} of {_count(len(value), 'item')}"
+    return None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def frame(
@@ -217,12 +273,16 @@ def case_file(name: str) -> str:
 
 
 def _execution_count() -> int | None:
+    shell = _shell()
+    return None if shell is None else shell.execution_count
+
+
+def _shell() -> Any:
     try:
         from IPython import get_ipython
     except ImportError:
         return None
-    shell = get_ipython()
-    return None if shell is None else shell.execution_count
+    return get_ipython()
 
 
 def series(s: Any, what: str, name: str | None = None, length: int | None = None,

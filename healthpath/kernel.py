@@ -2,8 +2,9 @@
 
 nbgrader's Validate button (and its autograder) count any output on stderr in a test cell as a
 failed test, so a harmless scikit-learn warning would fail a correct answer. Inside a Jupyter
-kernel, Python warnings are therefore printed on stdout, in full and still visible. TensorFlow's
-C++ start-up information messages are switched off; its errors still show.
+kernel, Python warnings are therefore shown as a display output, never on stderr: JupyterLab draws
+it as it draws stderr (a red background), and other front ends, nbconvert and Validate read its
+plain text. TensorFlow's C++ start-up information messages are switched off; its errors still show.
 """
 
 import os
@@ -11,6 +12,7 @@ import sys
 import warnings
 
 TF_LOG_LEVEL = "2"  # TensorFlow C++ logs: 0 all, 1 no INFO, 2 no INFO or WARNING, 3 no ERROR either
+STDERR_LOOK = "application/vnd.jupyter.stderr"  # JupyterLab renders this type as it renders stderr
 
 
 def in_jupyter_kernel() -> bool:
@@ -20,14 +22,18 @@ def in_jupyter_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def show_warning_on_stdout(message, category, filename, lineno, file=None, line=None) -> None:
-    """A :func:`warnings.showwarning` that prints the usual warning text on stdout."""
-    sys.stdout.write(warnings.formatwarning(message, category, filename, lineno, line))
+def show_warning_as_output(message, category, filename, lineno, file=None, line=None) -> None:
+    """A :func:`warnings.showwarning` that shows the usual warning text as a display output with
+    JupyterLab's stderr look and a plain-text copy, never as a stderr stream."""
+    from IPython.display import display
+
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    display({STDERR_LOOK: text, "text/plain": text}, raw=True)
 
 
 def configure() -> None:
     """Quieten TensorFlow's C++ logs (unless the learner chose a level) and, in a Jupyter kernel,
-    print Python warnings on stdout."""
+    show Python warnings as display outputs."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)
     if in_jupyter_kernel():
-        warnings.showwarning = show_warning_on_stdout
+        warnings.showwarning = show_warning_as_output

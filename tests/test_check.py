@@ -2,6 +2,7 @@
 
 import json
 import pickle
+from pathlib import Path
 
 import matplotlib
 
@@ -101,6 +102,40 @@ def test_comparisons_never_reveal_the_expected_value():
     with pytest.raises(check.CheckFailed) as error:
         check.equal("A41.9", "R65.21", "code")
     assert "R65" not in str(error.value)
+
+
+@pytest.mark.parametrize("actual, expected, size", [
+    (np.array([1.0, 3.0]), np.array([1.0, 2.0]), r"your value is a NumPy array of shape \(2,\) \(float64\)"),
+    (pd.Series([1, 5, 3]), pd.Series([1, 2, 3]), r"your value is a Series of 3 values \(int64\)"),
+    (pd.DataFrame({"k": [4.1, 9.9]}), pd.DataFrame({"k": [4.1, 6.0]}),
+     r"your value is a DataFrame of 2 rows and 1 column\."),
+    ([1, 2, 3], [1, 2], "your value is a list of 3 items"),
+    ({"train": [1]}, {"test": [1]}, r"your value is a dict of 1 item\."),
+])
+def test_a_failed_comparison_says_what_the_learners_value_is(actual, expected, size):
+    fails(size, check.close, actual, expected, "answer")
+
+
+def test_a_failed_comparison_of_numbers_adds_nothing_to_the_reason():
+    with pytest.raises(check.CheckFailed) as error:
+        check.close(41.25, 37.123456, "temperature")
+    assert "your value" not in str(error.value)
+
+
+def test_what_the_learners_value_is_never_shows_a_value():
+    with pytest.raises(check.CheckFailed) as error:
+        check.close(np.array([0.5, 0.25]), np.array([0.125, 0.375]), "risk")
+    assert not any(number in str(error.value) for number in ("0.5", "0.25", "0.125", "0.375"))
+
+
+def test_a_failed_check_renders_its_message_first_and_none_of_the_checks_lines():
+    with pytest.raises(check.CheckFailed) as error:
+        check.close(np.array([1.0, 3.0]), np.array([1.0, 2.0]), "readings")
+    lines = error.value._render_traceback_()
+    assert lines[0] == f"{check.RED}CheckFailed{check.RESET}: {error.value}"
+    text = "\n".join(lines)
+    assert f"File {__file__}, line" in text and "check.close(np.array([1.0, 3.0])" in text
+    assert str(Path(check.__file__).parent) not in text
 
 
 @pytest.mark.parametrize("comparison, expected", [

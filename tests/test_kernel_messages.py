@@ -1,4 +1,5 @@
-"""Messages in a learner's kernel: warnings stay visible but never fail nbgrader's Validate."""
+"""Messages in a learner's kernel: warnings stay visible but never fail nbgrader's Validate, and a
+failed check shows its message first and only the learner's own lines."""
 
 import os
 import re
@@ -9,7 +10,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbconvert.filters import strip_ansi
 from nbformat.v4 import new_code_cell, new_notebook
+
+from healthpath import check
+from healthpath.kernel import STDERR_LOOK
 
 ROOT = Path(__file__).resolve().parent.parent
 TENSORFLOW_IMPORT = re.compile(r"^\s*(import|from)\s+(tensorflow|keras)\b", re.MULTILINE)
@@ -41,6 +46,10 @@ def streams(cell, name):
     return "".join(out.text for out in cell.outputs if out.output_type == "stream" and out.name == name)
 
 
+def displayed(cell):
+    return [out.data for out in cell.outputs if out.output_type == "display_data"]
+
+
 @pytest.fixture(scope="module")
 def executed():
     nb = notebook(
@@ -56,13 +65,16 @@ def test_kernel_quietens_tensorflow_cpp_logs(executed):
     assert streams(executed[0], "stdout").strip() == "2"
 
 
-def test_python_warning_is_printed_on_stdout_in_a_kernel(executed):
-    assert "UserWarning: check the units of creatinine" in streams(executed[1], "stdout")
-    assert streams(executed[1], "stderr") == ""
+def test_python_warning_is_shown_with_the_stderr_look_and_a_plain_text_copy(executed):
+    [warning] = displayed(executed[1])
+    assert sorted(warning) == sorted([STDERR_LOOK, "text/plain"])
+    assert warning[STDERR_LOOK] == warning["text/plain"]
+    assert "UserWarning: check the units of creatinine" in warning["text/plain"]
+    assert streams(executed[1], "stderr") == streams(executed[1], "stdout") == ""
 
 
-def test_scikit_learn_warning_is_printed_on_stdout_in_a_kernel(executed):
-    assert "ConvergenceWarning" in streams(executed[2], "stdout")
+def test_scikit_learn_warning_is_shown_and_never_on_stderr(executed):
+    assert any("ConvergenceWarning" in data["text/plain"] for data in displayed(executed[2]))
     assert streams(executed[2], "stderr") == ""
 
 
@@ -101,6 +113,63 @@ def test_validate_passes_a_correct_answer_that_warns_once_healthpath_is_imported
 def test_without_healthpath_validate_fails_the_same_correct_answer(tmp_path):
     failed = validate(tmp_path, "import sklearn")
     assert "ConvergenceWarning" in failed["assert model.coef_.shape == (1, 5)"]
+
+
+WRONG_BMI = "def bmi(weight_kg, height_m):\n    return weight_kg / height_m\n"
+BMI_TEST = "check.close(bmi(70, 1.75), 22.857, 'BMI', rtol=1e-3)"
+OWN_CHECK = "def check_dose(dose):\n    check.is_a(dose, float, 'dose')\n"
+
+
+def failure_of(function, *args, **kwargs):
+    """The message of the CheckFailed a check raises here, outside any kernel."""
+    with pytest.raises(check.CheckFailed) as failure:
+        function(*args, **kwargs)
+    return str(failure.value)
+
+
+def lines_inside_healthpath(text):
+    package = str(Path(check.__file__).parent)
+    return [line for line in text.splitlines() if package in line]
+
+
+@pytest.fixture(scope="module")
+def failed_checks():
+    """The error outputs of a wrong answer's test cell and of a learner's own function calling a check."""
+    nb = notebook("from healthpath import check", WRONG_BMI, BMI_TEST, OWN_CHECK, "check_dose('5 mg')")
+    NotebookClient(nb, timeout=120, allow_errors=True).execute()
+    return [[out for out in cell.outputs if out.output_type == "error"] for cell in nb.cells]
+
+
+def test_a_failed_check_shows_its_message_first_then_the_test_cell_line(failed_checks):
+    [error] = failed_checks[2]
+    assert error.ename == "CheckFailed"
+    text = strip_ansi("\n".join(error.traceback))
+    assert text.splitlines()[0] == "CheckFailed: " + failure_of(check.close, 70 / 1.75, 22.857, "BMI",
+                                                                rtol=1e-3)
+    assert "Cell In[3], line 1" in text and BMI_TEST in text
+    assert lines_inside_healthpath(text) == []
+
+
+def test_a_failed_check_in_the_learners_own_function_shows_both_lines(failed_checks):
+    [error] = failed_checks[4]
+    text = strip_ansi("\n".join(error.traceback))
+    assert text.splitlines()[0] == "CheckFailed: " + failure_of(check.is_a, "5 mg", float, "dose")
+    assert "Cell In[5], line 1" in text and "check_dose('5 mg')" in text
+    assert "Cell In[4], line 2, in check_dose" in text
+    assert lines_inside_healthpath(text) == []
+
+
+def test_validate_shows_a_failed_checks_message_first_and_no_line_of_the_checks(tmp_path):
+    from nbgrader.validator import Validator
+
+    nb = notebook("from healthpath import check", WRONG_BMI, BMI_TEST, grade_cells=(2,))
+    path = tmp_path / "exercise.ipynb"
+    nbformat.write(nb, path)
+    [failed] = Validator().validate(str(path))["failed"]
+    error = strip_ansi(failed["raw_error"])
+    assert error.splitlines()[0] == "CheckFailed: " + failure_of(check.close, 70 / 1.75, 22.857, "BMI",
+                                                                 rtol=1e-3)
+    assert lines_inside_healthpath(error) == []
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("source/*/*.ipynb")), ids=lambda p: p.parent.name)
