@@ -19,9 +19,11 @@ c.IncludeHeaderFooter.header = "source/header.ipynb"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants.yml",
                             "hidden_cases.py"]
 
-# Training cells take longer than nbgrader's default 30 s.
-c.Execute.timeout = 300
-c.Execute.interrupt_on_timeout = True
+# Cells may run as long as training needs (nbgrader's default is 30 s), and Validate on a notebook
+# without tests (a lesson) says so instead of "Success!" (healthpath/validate.py).
+from healthpath.validate import configure as configure_validate  # noqa: E402
+
+configure_validate(c)
 
 # Autograding runs each submission in a bubblewrap sandbox and scores test cells from verdicts
 # computed outside the kernel; Python warnings and TensorFlow logs on stderr never cost points.
