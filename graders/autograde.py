@@ -30,9 +30,10 @@ from typing import Any
 
 import nbformat
 from nbconvert.exporters import NotebookExporter
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook, MissingEntry, SubmittedAssignment
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
+from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
 from nbgrader.utils import parse_utc
 from tqdm import tqdm
 from traitlets.config import Config
@@ -40,6 +41,7 @@ from traitlets.config import Config
 from graders import hidden_cases, reference
 from graders.course import Course, CourseError
 from graders.execute import cache_key, run_notebook
+from graders.hand_grading import points_awaiting
 from graders.preprocessors.sandboxed_execute import execution_cache, use_bwrap
 from graders.sandbox import Limits, Sandbox
 from graders.verdict import FAILED, is_autograded_test
@@ -49,8 +51,10 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Record:
-    """What grading one submission gave: its score and every reason it lost marks or could not be
-    graded normally (``notes``: malformed files and cells; ``failed``: test cell -> reason)."""
+    """What grading one submission gave: its score, the points awaiting hand grading, and every
+    reason it lost marks or could not be graded normally (``notes``: malformed files and cells;
+    ``failed``: test cell -> reason); ``flags``: why someone should look at it before its grade
+    counts (read-only cells edited, the instructor's solution handed in)."""
 
     student: str
     digest: str
@@ -60,6 +64,8 @@ class Record:
     notes: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     execution_seconds: float = 0.0
+    awaiting: float = 0.0
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +86,7 @@ class _Prepared:
     notes: list[str]
     executions: dict[str, dict[str, Any]]  # cache key -> prepared notebook (JSON)
     unusable: bool = False
+    flags: list[str] = field(default_factory=list)
 
 
 def records_folder(course: Course, assignment: str) -> Path:
@@ -125,10 +132,10 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
     released = _Released(course, assignment, notebooks)
     prepared = (_prepare(course, config, assignment, student, digest, released, cases.digest)
                 for student, digest in todo)
-    with tqdm(total=len(todo), desc=f"recording {assignment}", unit="submission",
+    with tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
               disable=not progress) as bar:
         for item in _execute_all(course, assignment, notebooks, prepared, cases, settings.limits(),
-                                 sandbox, workers, progress, run):
+                                 sandbox, workers, run):
             run.graded.append(_autograde_one(course, config, assignment, item, notebooks))
             bar.update()
     run.graded.sort(key=lambda record: record.student)
@@ -201,7 +208,8 @@ class _LogNotes(logging.Handler):
 
 class _Released:
     """What a submission of ``assignment`` is compared with, per notebook: the kernel, the graded
-    cells (from the gradebook) and the sources of the read-only cells (from the release)."""
+    cells (from the gradebook) and the sources of the read-only cells (from the release); and the
+    delimiters of solutions and hidden tests, which only the source notebook holds."""
 
     def __init__(self, course: Course, assignment: str, notebooks: list[str]):
         self.notebooks = notebooks
@@ -218,6 +226,8 @@ class _Released:
             release = nbformat.read(course.directory("release") / assignment / f"{name}.ipynb", as_version=4)
             self.locked[name] = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in release.cells
                                  if cell.metadata.get("nbgrader", {}).get("locked")}
+        self.source_markers = (ClearSolutions(config=course.config).begin_solution_delimeter,
+                               ClearHiddenTests(config=course.config).begin_test_delimeter)
 
 
 def _prepare(course: Course, config: Config, assignment: str, student: str, digest: str,
@@ -246,7 +256,11 @@ def _prepare(course: Course, config: Config, assignment: str, student: str, dige
             continue
         item.notes += _kernel_notes(released.kernels[name], name, nb)
         item.notes += _deleted_cell_notes(released.graded[name], name, nb)
-        item.notes += _edited_cell_notes(released.locked[name], name, nb)
+        edited = _edited_cells(released.locked[name], nb)
+        if edited:
+            item.notes.append(f"{name}.ipynb: read-only cells edited: {', '.join(edited)} (graded with "
+                              "the original cells)")
+        item.flags += _flags(released.source_markers, name, nb, edited)
         try:
             prepared, warnings = _sanitize(course, config, assignment, student, name, nb)
         except Exception as error:  # noqa: BLE001 - nbgrader will fail on it the same way
@@ -294,14 +308,24 @@ def _deleted_cell_notes(graded: list[str], name: str, nb: nbformat.NotebookNode)
     return []
 
 
-def _edited_cell_notes(locked: dict[str, str], name: str, nb: nbformat.NotebookNode) -> list[str]:
+def _edited_cells(locked: dict[str, str], nb: nbformat.NotebookNode) -> list[str]:
     """Locked cells whose source differs from the release (nbgrader restores them from the source)."""
-    edited = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
-              if locked.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"),
-                            cell.source) != cell.source]
+    return [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+            if locked.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"),
+                          cell.source) != cell.source]
+
+
+def _flags(markers: tuple[str, ...], name: str, nb: nbformat.NotebookNode, edited: list[str]) -> list[str]:
+    """Why a person should look at this notebook before its grade counts: it holds the source's
+    solution or hidden-test delimiters (the instructor's solution notebook, which earns full
+    automatic marks), or its read-only cells were edited."""
+    if any(marker in cell.source for cell in nb.cells for marker in markers):
+        return [f"{name}.ipynb is the instructor's solution notebook (it holds the "
+                f"{' and '.join(repr(m) for m in markers)} regions of source/): its automatic marks "
+                "are not the learner's work"]
     if edited:
-        return [f"{name}.ipynb: read-only cells edited: {', '.join(edited)} (graded with the "
-                "original cells)"]
+        return [f"{name}.ipynb: read-only cells edited ({', '.join(edited)}): check what the learner "
+                "changed"]
     return []
 
 
@@ -331,7 +355,7 @@ def _run_reference(root: Path, source: Path, cases: hidden_cases.HiddenCases, li
 
 def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared: Iterable[_Prepared],
                  cases: hidden_cases.HiddenCases, limits: Limits, sandbox: bool, workers: int,
-                 progress: bool, run: Run) -> Iterator[_Prepared]:
+                 run: Run) -> Iterator[_Prepared]:
     """Phase 1: every reference and uncached execution, in a pool of ``workers`` processes.
 
     The references start first; each submission is prepared (``prepared`` is consumed lazily) while
@@ -352,7 +376,6 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
         references = set(pending)
         jobs: dict[str, _Job] = {}
         waiting = []
-        bar = tqdm(desc=f"executing {assignment}", unit="notebook", disable=not progress)
         try:
             for item in prepared:
                 waiting.append(item)
@@ -362,8 +385,6 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
                     else:
                         jobs[key] = _Job(course.root, key, notebook, limits, sandbox, cases.inputs)
                         pending.add(pool.submit(_run_job, jobs[key]))
-            bar.total = len(jobs)
-            bar.refresh()
             while waiting:
                 ready = [item for item in waiting if references.isdisjoint(pending)
                          and not any(key in jobs for key in item.executions)]
@@ -377,13 +398,10 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
                     if result is not None:
                         del jobs[result[0]]
                         run.executed += 1
-                        bar.update()
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
-        finally:
-            bar.close()
 
 
 def _autograde_one(course: Course, config: Config, assignment: str, item: _Prepared,
@@ -398,6 +416,8 @@ def _autograde_one(course: Course, config: Config, assignment: str, item: _Prepa
                               config=config)
         converter.force = True
         converter.create_student = True
+        with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
+            _ensure_submission(gradebook, assignment, student)
         with _LogNotes(logging.ERROR) as logged:
             try:
                 converter.start()
@@ -423,9 +443,8 @@ def _score_zero(course: Course, assignment: str, student: str) -> None:
     timestamp = course.coursedir().get_existing_timestamp(
         str(course.directory("submitted") / student / assignment))
     with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
-        gradebook.update_or_create_student(student)
-        submission = gradebook.update_or_create_submission(
-            assignment, student, timestamp=parse_utc(timestamp) if timestamp else None)
+        submission = _ensure_submission(gradebook, assignment, student,
+                                        timestamp=parse_utc(timestamp) if timestamp else None)
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = 0
@@ -433,12 +452,27 @@ def _score_zero(course: Course, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
+def _ensure_submission(gradebook: Gradebook, assignment: str, student: str,
+                       **fields: Any) -> SubmittedAssignment:
+    """The student's submission in the gradebook (``fields`` set), created with the student if missing.
+
+    nbgrader's ``add_submission`` reads the assignment's notebooks while the new rows are not yet in
+    the session, so SQLAlchemy 2 autoflushes and warns (``SAWarning: Object of type
+    <SubmittedAssignment> not in session``) about rows nbgrader adds right after. Creating the
+    submission with autoflush off avoids the half-made flush; nbgrader's Autograde then finds it.
+    """
+    gradebook.update_or_create_student(student)
+    with gradebook.db.no_autoflush:
+        return gradebook.update_or_create_submission(assignment, student, **fields)
+
+
 def _record(course: Course, assignment: str, item: _Prepared, notes: list[str],
             notebooks: list[str]) -> Record:
     with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
         submission = gradebook.find_submission(assignment, item.student)
         record = Record(item.student, item.digest, float(submission.score), float(submission.max_score),
-                        float(submission.total_seconds_late), notes)
+                        float(submission.total_seconds_late), notes, awaiting=points_awaiting(submission),
+                        flags=item.flags)
     cache = execution_cache(course.root)
     record.execution_seconds = sum(
         execution.seconds for execution in map(cache.get, item.executions) if execution is not None)

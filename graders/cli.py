@@ -20,8 +20,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one sub-command; its function returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run one sub-command; its function returns the exit status. Options the command does not know
+    go to the commands that pass them on (``server_args``) and are an error for the others."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if not hasattr(args, "server_args"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.server_args = unknown
     return args.run(args) or 0
 
 

@@ -41,8 +41,10 @@ class Collected:
     skipped: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """One line per outcome, for the command line."""
-        lines = [f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged"]
+        """For the command line: the counts, then the students of each outcome and every entry skipped."""
+        outcomes = {"new": self.new, "updated": self.updated, "unchanged": self.unchanged}
+        lines = [", ".join(f"{len(students)} {outcome}" for outcome, students in outcomes.items())]
+        lines += [f"{outcome}: {', '.join(students)}" for outcome, students in outcomes.items() if students]
         lines += [f"skipped {name}: {reason}" for name, reason in sorted(self.skipped.items())]
         return "\n".join(lines)
 

@@ -1,10 +1,8 @@
 """The instructor's grading pipeline end to end on a copy of the miniature course: release, collect,
 grade in parallel, feedback, export and report, compared with the fixture's expected scores."""
 
-import contextlib
 import csv
 import html
-import io
 import json
 import os
 import re
@@ -18,35 +16,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from minicourse import EXPECTED, FIXTURE, cli, new_course
 from nbgrader.api import Gradebook
 
 from graders.autograde import grade
 from graders.cli import main
 from graders.course import open_course
 
-FIXTURE = Path(__file__).parent / "fixtures" / "minicourse"
-DUE = "2026-03-01 17:00:00 UTC"
-EXPECTED = {row["student"]: row for row in csv.DictReader(open(FIXTURE / "expected_scores.csv"))}
 TESTS = ("ex1-tests", "ex2-tests", "ex3-tests")
-
-
-def cli(*args: str) -> tuple[int, str]:
-    """Run one ``healthpath`` command in this process; its exit status and printed output."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        status = main(list(args))
-    return status, out.getvalue()
-
-
-def new_course(folder: Path, students: list[str] | None = None) -> Path:
-    """A released copy of the miniature course, with the chosen fixture submissions beside it."""
-    course = folder / "course"
-    shutil.copytree(FIXTURE, course, ignore=shutil.ignore_patterns("submissions"))
-    inbox = folder / "inbox"
-    for student in students or sorted(EXPECTED):
-        shutil.copytree(FIXTURE / "submissions" / student, inbox / student)
-    assert cli("release", "--all", "--due", DUE, "--course", str(course))[0] == 0
-    return course
 
 
 def gradebook_scores(course: Path) -> dict[str, dict[str, float]]:
@@ -198,7 +175,7 @@ def test_collect_takes_notebooks_zips_and_folders(released, tmp_path):
     (inbox / "broken.zip").write_text("this is not a zip file")
     status, output = cli("collect", "pilot", str(inbox), "--course", str(released))
     assert status == 1
-    assert output.splitlines()[0] == "3 new, 0 updated, 0 unchanged"
+    assert output.splitlines()[:2] == ["3 new, 0 updated, 0 unchanged", "new: kim, lee, max"]
     assert "skipped broken.zip: cannot be read" in output
     assert "skipped not a student.ipynb: not a student id" in output
     submitted = released / "submitted"
@@ -209,7 +186,7 @@ def test_collect_takes_notebooks_zips_and_folders(released, tmp_path):
     assert (submitted / "lee" / "pilot" / "timestamp.txt").read_text() == "2026-02-20 08:00:00.000000 UTC\n"
     assert (submitted / "max" / "pilot" / "timestamp.txt").read_text() == "2026-03-02 08:30:00.000000 UTC\n"
     status, output = cli("collect", "pilot", str(inbox), "--course", str(released))
-    assert output.splitlines()[0] == "0 new, 0 updated, 3 unchanged"
+    assert output.splitlines()[:2] == ["0 new, 0 updated, 3 unchanged", "unchanged: kim, lee, max"]
 
 
 def test_collect_from_nbgrader_exchange(released, tmp_path):
@@ -221,7 +198,7 @@ def test_collect_from_nbgrader_exchange(released, tmp_path):
         shutil.copy(notebook, folder / "pilot.ipynb")
         (folder / "timestamp.txt").write_text(stamp)
     status, output = cli("collect", "pilot", str(tmp_path / "exchange"), "--course", str(released))
-    assert status == 0 and "nia" not in output and output.startswith("1 new")
+    assert status == 0 and output.startswith("1 new") and "new: nia" in output.splitlines()
     dest = released / "submitted" / "nia" / "pilot"
     assert (dest / "timestamp.txt").read_text().startswith("2026-02-26 09:00:00")
     assert (dest / "pilot.ipynb").read_bytes() == notebook.read_bytes()

@@ -9,6 +9,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin
 
 from graders.course import add_course_argument, course_from, reports_errors
+from graders.hand_grading import awaiting_by_student, summary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write one row per student and assignment (raw score, late penalty, score, "
                     "maximum, due date and submission time) from the gradebook, in nbgrader's CSV "
                     "format.")
-    parser.add_argument("--to", type=Path, default=Path("grades.csv"), help="CSV file (default: grades.csv)")
+    parser.add_argument("--to", type=Path, help="CSV file (default: grades.csv in the course folder)")
     parser.add_argument("--assignment", action="append", default=[],
                         help="only this assignment (repeatable)")
     add_course_argument(parser)
@@ -27,14 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    """Export with nbgrader's own CSV plugin."""
+    """Export with nbgrader's own CSV plugin, then say which points await hand grading."""
     course = course_from(args)
     for name in args.assignment:
         course.require_assignment(name)
+    to = args.to or course.root / "grades.csv"
     plugin = CsvExportPlugin(config=course.config)
-    plugin.to = str(args.to)
+    plugin.to = str(to)
     plugin.assignment = args.assignment
     with Gradebook(course.db_url, course.coursedir().course_id) as gradebook:
         plugin.export(gradebook)
-    print(f"grades written to {args.to}")
+    print(f"grades written to {to}")
+    for assignment, students in awaiting_by_student(course, args.assignment).items():
+        print(summary(assignment, students))
     return 0

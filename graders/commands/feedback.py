@@ -6,6 +6,7 @@ import argparse
 
 from graders.course import add_course_argument, course_from, reports_errors
 from graders.feedback import generate_feedback
+from graders.hand_grading import awaiting_by_student, summary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,11 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    """Generate the feedback and list who has none."""
+    """Generate the feedback, list who has none and which points it shows before hand grading."""
     course = course_from(args)
     written, missing = generate_feedback(course, args.assignment)
     print(f"{len(written)} feedback files in {course.directory('feedback')}")
     for student in missing:
         print(f"no feedback for {student}: the submission has no autograded notebook (see "
               f"`healthpath report {args.assignment}` for why)")
+    awaiting = awaiting_by_student(course, [args.assignment]).get(args.assignment)
+    if awaiting:
+        print(f"{summary(args.assignment, awaiting)}; run feedback again after grading them")
     return 0

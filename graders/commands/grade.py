@@ -7,6 +7,7 @@ import os
 
 from graders.autograde import grade
 from graders.course import CourseError, add_course_argument, course_from, reports_errors
+from graders.hand_grading import describe, summary
 from graders.reference import ReferenceFailed
 from graders.sandbox import SandboxUnavailable
 
@@ -32,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @reports_errors
 def run(args: argparse.Namespace) -> int:
-    """Grade, then print one line per submission graded now and a summary."""
+    """Grade, then print one line per submission graded now, a summary, the points awaiting hand
+    grading and one line per submission flagged for a person to check."""
     course = course_from(args)
     try:
         result = grade(course, args.assignment, students=args.students, workers=args.workers,
@@ -41,11 +43,18 @@ def run(args: argparse.Namespace) -> int:
         raise CourseError(str(error)) from None
     for record in result.graded:
         late = f", {record.seconds_late / 3600:.1f} h late" if record.seconds_late > 0 else ""
-        print(f"{record.student}: {record.score:g}/{record.max_score:g}{late}")
+        awaiting = f" ({describe(record.awaiting)})" if record.awaiting else ""
+        print(f"{record.student}: {record.score:g}/{record.max_score:g}{awaiting}{late}")
         for note in record.notes:
             print(f"    note: {note}")
         for cell, reason in sorted(record.failed.items()):
             print(f"    {cell}: {reason}")
     print(f"{args.assignment}: graded {len(result.graded)} submissions ({result.executed} executed, "
           f"{result.cached} from the cache), skipped {len(result.skipped)} already graded")
+    awaiting = {record.student: record.awaiting for record in result.graded if record.awaiting}
+    if awaiting:
+        print(summary(args.assignment, awaiting))
+    for record in result.graded:
+        if record.flags:
+            print(f"FLAGGED {record.student}: {'; '.join(record.flags)}")
     return 0

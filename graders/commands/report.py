@@ -13,8 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` command."""
     parser = subparsers.add_parser(
         "report", help="write an HTML report of an assignment's grades",
-        description="Write one HTML file: the distribution of scores, the pass rate per exercise, the "
-                    "hidden checks and errors most often failed, and every submission's reasons.")
+        description="Write one HTML file: the submissions flagged for a person to check, the points "
+                    "awaiting hand grading, the distribution of scores, what became of each exercise "
+                    "(full marks, wrong, unanswered, awaiting hand grading), the hidden checks and "
+                    "errors most often failed, and every submission's reasons.")
     parser.add_argument("assignment")
     parser.add_argument("--to", type=Path, help="HTML file (default: nbgrader_work/reports/ASSIGNMENT.html)")
     add_course_argument(parser)

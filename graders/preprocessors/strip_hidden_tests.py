@@ -5,7 +5,8 @@ from __future__ import annotations
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+from traitlets import List
 
 from graders.verdict import is_autograded_test
 
@@ -18,6 +19,11 @@ class StripHiddenTests(ClearHiddenTests):
     a learner's code prints while a hidden test calls it can show the hidden inputs; the check
     messages (``CheckFailed``, ``HiddenCheckFailed``) never do, so they are kept.
     """
+
+    # The HTML exporter configures NbConvertBase.display_data_priority, which nbgrader's
+    # preprocessors redeclare without config=True, so traitlets warns that the option is not
+    # recognized; declaring it configurable, as nbgrader's own GetGrades does, accepts it.
+    display_data_priority = List(NbGraderPreprocessor.display_data_priority.default_value).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict,
                         cell_index: int) -> tuple[NotebookNode, ResourcesDict]:
