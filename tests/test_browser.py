@@ -1,6 +1,6 @@
 """A learner's first hour, in a real browser, on the learner edition served by its `./course lab`:
-the welcome page, a lesson run to the end, an exercise answered wrongly then rightly, Validate,
-and nbgrader's instructor pages refused.
+the welcome page, a lesson run to the end (and Validate saying a lesson has no tests), an exercise
+answered wrongly then rightly with Validate, and nbgrader's instructor pages refused.
 
 The steps form one test because they share one browser page. The exercise notebook is the
 miniature course's pilot, generated with `nbgrader generate_assignment` and added to the edition,
@@ -256,11 +256,16 @@ def exercises_link_and_a_lesson_run_to_the_end(page, base):
     playwright.expect(last.locator(".jp-InputPrompt")).to_contain_text(re.compile(r"\[\d+\]"),
                                                                         timeout=180 * SECOND)
     wait_for_idle_kernel(page)
-    playwright.expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"))\
-        .to_have_count(0)
-    playwright.expect(page.locator(".jp-OutputArea-output .jp-RenderedText", has_text="Traceback"))\
+    playwright.expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"))\
         .to_have_count(0)
     screenshot(page, "04-lesson-run-to-the-end")
+
+    dialog = validate(page)  # a lesson has no tests: Validate says so and where the exercises are
+    playwright.expect(dialog).to_contain_text("This notebook has no tests")
+    playwright.expect(dialog).to_contain_text("release/")
+    playwright.expect(dialog).not_to_contain_text("Success!")
+    screenshot(page, "05-validate-on-a-lesson")
+    dialog.get_by_role("button", name="Ok").click()
     close_all_tabs(page)
 
 
@@ -286,12 +291,12 @@ def released_assignment(page, base):
     playwright.expect(bmi_tests).to_contain_text("bmi(70, 1.75)")
     wait_for_idle_kernel(page)
     bmi_tests.scroll_into_view_if_needed()
-    screenshot(page, "05-assignment-visible-test-fails")
+    screenshot(page, "06-assignment-visible-test-fails")
 
     dialog = validate(page)
     playwright.expect(dialog).to_contain_text("CheckFailed")
     playwright.expect(dialog).not_to_contain_text("Success!")
-    screenshot(page, "06-validate-reports-failures")
+    screenshot(page, "07-validate-reports-failures")
     dialog.get_by_role("button", name="Ok").click()
 
     for marker, answer in ANSWERS.items():
@@ -313,7 +318,7 @@ def released_assignment(page, base):
     dialog = validate(page)
     playwright.expect(dialog.locator(".validation-success")).to_contain_text(
         "Success! Your notebook passes all the tests.")
-    screenshot(page, "07-validate-passes")
+    screenshot(page, "08-validate-passes")
     dialog.get_by_role("button", name="Ok").click()
 
 
