@@ -32,6 +32,7 @@ DATASET_MODULES = (
     "healthpath.data.synthetic.imaging",
     "healthpath.data.synthetic.signals",
     "healthpath.data.synthetic.omics",
+    "healthpath.data.synthetic.outbreaks",
 )
 SHIPPED = "_shipped/"  # prefix of SHA256SUMS keys for files shipped inside installed packages
 
