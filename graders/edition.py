@@ -3,8 +3,8 @@
 It holds the welcome page, the lessons, the released assignments, the data, the learner package
 (``healthpath``), the environment files and the `course` script, with the learner's own README and
 nbgrader settings from ``edition/``. It has no ``source/`` (solutions, hidden tests and cases,
-mutants), no ``graders/``, no tests and no benchmarks. :func:`leaks` makes the gate's release check
-over every file of it.
+mutants), no ``graders/``, no tests and no benchmarks. Files are copied as git tracks them, from
+the working tree. :func:`leaks` extends the gate's release check to every file of it.
 """
 
 from __future__ import annotations
@@ -62,14 +62,12 @@ def build(course: Course, destination: Path) -> list[Path]:
     if destination == root or root in destination.parents:
         raise CourseError(f"{destination} is inside the course; give a folder outside it")
     prepare(destination)
-    files = [name for name in tracked_files(root) if name.split("/")[0] in LEARNER_PATHS]
-    own = {path.name: path for path in (root / EDITION_FOLDER).iterdir() if path.is_file()}
-    for name in files:
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / name, target)
-    for name, path in own.items():
-        shutil.copy2(path, destination / name)
+    for name in tracked_files(root):
+        if name.split("/")[0] in LEARNER_PATHS:
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, destination / name)
+    for path in (root / EDITION_FOLDER).iterdir():
+        shutil.copy2(path, destination / path.name)
     (destination / "pyproject.toml").write_text(learner_pyproject((root / "pyproject.toml").read_text()))
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
     (destination / MARKER).write_text(f"built from commit {commit.stdout.strip()}\n")
