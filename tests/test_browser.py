@@ -243,8 +243,12 @@ def instructor_pages_refused(page, base, checkout):
 def exercises_link_and_a_lesson_run_to_the_end(page, base):
     """The welcome page's first "exercises" link opens module 1's exercise notebook; module 1's
     first lesson runs to the end without an error or a red stream."""
-    page.goto(f"{base}/lab/tree/welcome.ipynb?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/welcome.ipynb?reset&token={TOKEN}")  # only this tab, restored first
+    wait_for_idle_kernel(page)
     page.locator(".jp-RenderedMarkdown a", has_text="exercises").first.click()
+    exercises_tab = page.locator(".lm-TabBar-tab", has_text="01-python-fundamentals.ipynb")
+    playwright.expect(exercises_tab).to_be_visible()
+    exercises_tab.click()
     playwright.expect(page.locator(".jp-RenderedMarkdown h1", has_text="graded exercises")).to_be_visible()
     close_all_tabs(page)
     page.goto(f"{base}/lab/tree/modules/{FIRST_LESSON}?reset&token={TOKEN}")
