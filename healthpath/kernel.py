@@ -5,8 +5,13 @@ failed test, so a harmless scikit-learn warning would fail a correct answer. Ins
 kernel, Python warnings are therefore shown as a display output, never on stderr: JupyterLab draws
 it as it draws stderr (a red background), and other front ends, nbconvert and Validate read its
 plain text. TensorFlow's C++ start-up information messages are switched off; its errors still show.
+Two of them (oneDNN's notice, written before TensorFlow reads its log level) are kept out by
+importing TensorFlow with the process's stderr closed for the time of the import.
 """
 
+import contextlib
+import importlib.abc
+import importlib.util
 import os
 import sys
 import warnings
@@ -31,9 +36,49 @@ def show_warning_as_output(message, category, filename, lineno, file=None, line=
     display({STDERR_LOOK: text, "text/plain": text}, raw=True)
 
 
+@contextlib.contextmanager
+def stderr_closed():
+    """File descriptor 2 points to /dev/null inside the block (what C++ code writes there is lost)."""
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(null)
+        os.close(saved)
+
+
+class QuietTensorFlowImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the ``tensorflow`` package once with :func:`stderr_closed`; Python errors and
+    warnings raised by the import still reach the learner."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None:
+            self.loader = spec.loader
+            spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader
+        with stderr_closed():
+            self.loader.exec_module(module)
+
+
 def configure() -> None:
     """Quieten TensorFlow's C++ logs (unless the learner chose a level) and, in a Jupyter kernel,
     show Python warnings as display outputs."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)
+    if "tensorflow" not in sys.modules and not any(isinstance(f, QuietTensorFlowImport)
+                                                   for f in sys.meta_path):
+        sys.meta_path.insert(0, QuietTensorFlowImport())
     if in_jupyter_kernel():
         warnings.showwarning = show_warning_as_output

@@ -65,6 +65,15 @@ def test_kernel_quietens_tensorflow_cpp_logs(executed):
     assert streams(executed[0], "stdout").strip() == "2"
 
 
+def test_keras_imports_without_tensorflows_start_up_notices_and_stderr_is_given_back():
+    nb = notebook("import healthpath\nimport keras\nprint(keras.backend.backend())",
+                  "import os\nprint(os.path.samestat(os.fstat(2), os.stat(os.devnull)))")
+    NotebookClient(nb, timeout=120).execute()
+    assert streams(nb.cells[0], "stdout") == "tensorflow\n"
+    assert streams(nb.cells[0], "stderr") == ""
+    assert streams(nb.cells[1], "stdout") == "False\n"
+
+
 def test_python_warning_is_shown_with_the_stderr_look_and_a_plain_text_copy(executed):
     [warning] = displayed(executed[1])
     assert sorted(warning) == sorted([STDERR_LOOK, "text/plain"])
