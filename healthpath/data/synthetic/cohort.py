@@ -41,7 +41,9 @@ CONDITIONS = {
 # Primary (admitting) diagnoses: code -> (description, ward, base weight, {condition: extra weight})
 EMERGENCY_DIAGNOSES = {
     "I50.9": ("Heart failure, unspecified", "Cardiology", 0.1, {"has_heart_failure": 3.0}),
-    "J44.1": ("Chronic obstructive pulmonary disease with acute lower respiratory infection", "Respiratory",
+    # WHO ICD-10 2019 (https://icd.who.int/browse10/2019/en#/J44.1); J44.0 is the one "with acute lower
+    # respiratory infection".
+    "J44.1": ("Chronic obstructive pulmonary disease with acute exacerbation, unspecified", "Respiratory",
               0.05, {"has_copd": 3.0}),
     "E16.2": ("Hypoglycaemia, unspecified", "General Medicine", 0.0, {"has_type2_diabetes": 0.8}),
     "N17.9": ("Acute renal failure, unspecified", "Renal", 0.3, {"has_ckd_stage3": 1.5}),
