@@ -26,6 +26,7 @@ from graders.runner import notebook_client
 from graders.sandbox import Limits
 from healthpath import rules
 from healthpath.check import CASES_ENV, OBSERVATIONS_ENV, case_file
+from healthpath.kernel import TF_LOG_LEVEL
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
             "HOME": str(inside), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
             "IPYTHONDIR": str(inside / ".ipython"), "JUPYTER_RUNTIME_DIR": str(inside / ".runtime"),
             "MPLCONFIGDIR": str(inside / ".matplotlib"), "MPLBACKEND": "Agg",
-            "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
             "PYTHONPATH": str(sandboxing.package_root()),
             OBSERVATIONS_ENV: str(inside / OBSERVATIONS), CASES_ENV: str(inside / "cases"),
         }
