@@ -17,20 +17,40 @@ from sklearn.model_selection import train_test_split
 
 from healthpath import data
 
-TO_SI = {("creatinine", "mg/dL"): 88.42, ("glucose", "mg/dL"): 1 / 18.016, ("haemoglobin", "g/dL"): 10.0}
-FEATURES = ["age_years", "female", "deprivation_quintile", "emergency", "heart_rate_bpm",
+TO_SI = {("creatinine", "mg/dL"): 88.42, ("creatinine", "umol/L"): 1.0,
+         ("glucose", "mg/dL"): 1 / 18.016, ("glucose", "mmol/L"): 1.0,
+         ("haemoglobin", "g/dL"): 10.0, ("haemoglobin", "g/L"): 1.0,
+         ("potassium", "meq/L"): 1.0, ("potassium", "mmol/L"): 1.0,  # charge 1: 1 meq = 1 mmol
+         ("sodium", "meq/L"): 1.0, ("sodium", "mmol/L"): 1.0}
+FEATURES = ["age_at_admission", "female", "deprivation_quintile", "emergency", "heart_rate_bpm",
             "systolic_bp_mmhg", "creatinine", "glucose", "haemoglobin", "potassium", "sodium"]
 N_DIABETES_SPLITS, N_CANCER_SPLITS = 20, 5
+
+
+
+def si_factor(test_name, unit):
+    "The notebook's si_factor: the factor to SI units; refuses a pair not in TO_SI."
+    if (test_name, unit) not in TO_SI:
+        raise ValueError(f"no SI conversion for {test_name} in {unit!r}: add the pair to TO_SI")
+    return TO_SI[(test_name, unit)]
+
+
+def completed_years(birth, when):
+    "The notebook's completed_years: the difference in years, minus one before the birthday."
+    before_birthday = (when.dt.month < birth.dt.month) | ((when.dt.month == birth.dt.month)
+                                                          & (when.dt.day < birth.dt.day))
+    return when.dt.year - birth.dt.year - before_birthday.astype(int)
 
 
 def admission_table(cohort):
     "The notebook's admission_table: one row per admission, FEATURES in SI units, heart_failure."
     enc, pat, labs, dx = (cohort[name] for name in ("encounters", "patients", "labs", "diagnoses"))
-    si = labs["value"] * [TO_SI.get(key, 1.0) for key in zip(labs["test_name"], labs["unit"])]
+    si = labs["value"] * [si_factor(test, unit) for test, unit in zip(labs["test_name"], labs["unit"])]
     panel = labs.assign(value=si).pivot(index="encounter_id", columns="test_name", values="value")
-    table = (enc.merge(pat[["patient_id", "age_years", "sex", "deprivation_quintile"]], on="patient_id",
+    table = (enc.merge(pat[["patient_id", "birth_date", "sex", "deprivation_quintile"]], on="patient_id",
                        validate="many_to_one")
              .merge(panel, left_on="encounter_id", right_index=True, how="left"))
+    table["age_at_admission"] = completed_years(table["birth_date"], table["admit_datetime"])
     table["female"] = (table["sex"] == "F").astype(int)
     table["emergency"] = (table["encounter_type"] == "emergency").astype(int)
     coded = dx.loc[dx["icd10_code"] == "I50.9", "encounter_id"]
