@@ -4,7 +4,8 @@
   top level and inside sequence items (nested two deep), in private blocks of two vendors (one of them
   inside a sequence item) and next to attributes that must be kept. Its label ``removed`` says, for
   every element of the input at any depth (in the order of ``element_paths``), whether a correct
-  de-identification removes it (1) or keeps it (0); the kernel never sees it.
+  de-identification removes it (1) or keeps it (0, emptied, given a new UID or unchanged); the
+  kernel never sees it.
 """
 
 import numpy as np
@@ -12,13 +13,25 @@ import pydicom
 
 from healthpath import data
 
-# Exercise 7's list (the notebook's cell ex7-identifying).
-IDENTIFYING = [
-    "PatientName", "PatientBirthDate", "PatientAddress", "PatientTelephoneNumbers", "OtherPatientIDs",
-    "OtherPatientNames", "OtherPatientIDsSequence", "PatientMotherBirthName", "ReferringPhysicianName",
-    "InstitutionName", "InstitutionAddress", "AccessionNumber", "StudyDate", "SeriesDate",
-    "AcquisitionDate", "ContentDate", "StudyTime", "SeriesTime", "AcquisitionTime", "ContentTime",
-]
+# Exercise 7's table (the notebook's cell ex7-actions): PS3.15 Table E.1-1, Basic Profile with the
+# Retain Patient Characteristics Option, for CT slices
+ACTIONS = {
+    # Type 2 attributes: kept, emptied
+    "PatientName": "Z", "PatientBirthDate": "Z", "ReferringPhysicianName": "Z", "AccessionNumber": "Z",
+    "StudyDate": "Z", "StudyTime": "Z", "StudyID": "Z", "ContentDate": "Z", "ContentTime": "Z",
+    # removed
+    "PatientAddress": "X", "PatientTelephoneNumbers": "X", "OtherPatientIDs": "X", "OtherPatientNames": "X",
+    "OtherPatientIDsSequence": "X", "PatientMotherBirthName": "X", "IssuerOfPatientID": "X",
+    "InstitutionName": "X", "InstitutionAddress": "X", "InstitutionalDepartmentName": "X", "StationName": "X",
+    "DeviceSerialNumber": "X", "OperatorsName": "X", "PerformingPhysicianName": "X", "StudyDescription": "X",
+    "SeriesDescription": "X", "ProtocolName": "X", "ImageComments": "X", "SeriesDate": "X", "SeriesTime": "X",
+    "AcquisitionDate": "X", "AcquisitionTime": "X", "RequestAttributesSequence": "X",
+    # new UIDs
+    "StudyInstanceUID": "U", "SeriesInstanceUID": "U", "SOPInstanceUID": "U", "FrameOfReferenceUID": "U",
+    "ReferencedSOPInstanceUID": "U",
+    # kept by the Retain Patient Characteristics Option
+    "PatientSex": "K", "PatientAge": "K", "PatientSize": "K", "PatientWeight": "K",
+}
 _FAMILY = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Brennan", "Haddad", "Kowalski", "Osei", "Varga"]
 _GIVEN = ["Amara", "Tomas", "Ines", "Kenji", "Siobhan", "Yusuf", "Marta", "Kwame", "Ilona"]
 
@@ -39,7 +52,7 @@ def _removed(dataset, inside_removed=False):
     "For each element of element_paths(dataset): 1 if a correct de-identification removes it."
     flags = []
     for element in dataset:
-        gone = inside_removed or element.tag.is_private or element.keyword in IDENTIFYING
+        gone = inside_removed or element.tag.is_private or ACTIONS.get(element.keyword) == "X"
         flags.append(int(gone))
         if element.VR == "SQ":
             for item in element.value:
@@ -56,44 +69,57 @@ def deid_slice(seed):
     other_id = f"RX-{rng.integers(10_000, 99_999)}"
     phone = f"07700 {rng.integers(900_000, 900_999)}"
 
-    # top level: more identifying attributes of the list, some of them only for some seeds
+    # top level: more attributes of the table, some of them only for some seeds
     ds.OtherPatientIDs = other_id
     ds.PatientTelephoneNumbers = phone
     if rng.random() < 0.5:
         ds.PatientMotherBirthName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}"
     if rng.random() < 0.5:
-        ds.ContentDate = ds.StudyDate
+        ds.ContentDate = ds.StudyDate  # Z: kept, emptied
         ds.ContentTime = ds.StudyTime
-    ds.PatientWeight = f"{rng.integers(45, 120)}"  # kept: not identifying by the list
+    if rng.random() < 0.5:
+        ds.OperatorsName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}"
+    if rng.random() < 0.5:
+        ds.StationName = f"CT{rng.integers(1, 9)}-{rng.choice(['NORTH', 'SOUTH'])}"
+    ds.ImageComments = f"scanned for {name.replace('^', ' ')}"
+    ds.PatientWeight = f"{rng.integers(45, 120)}"  # K: kept by the Retain Patient Characteristics Option
     ds.PatientSize = f"{rng.uniform(1.5, 1.95):.2f}"
+    ds.ConvolutionKernel = str(rng.choice(["STANDARD", "LUNG", "BONE"]))  # not in the table: unchanged
 
-    # identifying sequence: removed as a whole, with everything inside it
+    # removed sequences (X), taking what they hold with them
     other = pydicom.Dataset()
     other.PatientID = other_id
     other.IssuerOfPatientID = "OLD PAS"
     ds.OtherPatientIDsSequence = [other]
+    request = pydicom.Dataset()
+    request.AccessionNumber = f"ACC-{rng.integers(1_000_000, 9_999_999)}"
+    request.RequestedProcedureID = f"CT-{rng.integers(100, 999)}"
+    block = request.private_block(0x0031, "RIS NOTES", create=True)
+    block.add_new(0x01, "LO", f"booked by phone {phone}")
+    ds.RequestAttributesSequence = [request]
 
-    # kept sequence whose items hold identifying and private elements, one of them nested two deep
+    # a kept sequence whose items hold attributes to remove or empty and private elements, one of
+    # them nested two deep
     items = []
     for number in range(int(rng.integers(1, 4))):
-        request = pydicom.Dataset()
-        request.AccessionNumber = f"ACC-{rng.integers(1_000_000, 9_999_999)}"
-        request.RequestedProcedureID = f"CT-{rng.integers(100, 999)}"
-        request.ScheduledProcedureStepID = f"SPS{number + 1}"
+        procedure = pydicom.Dataset()
+        procedure.CodeValue = str(rng.choice(["CTCHEST", "CTCAP", "CTPA"]))
+        procedure.CodingSchemeDesignator = "99LOCAL"
+        procedure.CodeMeaning = "CT procedure"
         if rng.random() < 0.6:
-            request.ReferringPhysicianName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}^^Dr"
+            procedure.ReferringPhysicianName = f"{rng.choice(_FAMILY)}^{rng.choice(_GIVEN)}^^Dr"
         if number == 0 or rng.random() < 0.5:
-            block = request.private_block(0x0031, "RIS NOTES", create=True)
+            block = procedure.private_block(0x0031, "RIS NOTES", create=True)
             block.add_new(0x01, "LO", f"booked by phone {phone}")
-        protocol = pydicom.Dataset()
-        protocol.CodeValue = str(rng.choice(["CTCHEST", "CTCAP", "CTPA"]))
-        protocol.CodingSchemeDesignator = "99LOCAL"
-        protocol.CodeMeaning = "CT protocol"
+        equivalent = pydicom.Dataset()
+        equivalent.CodeValue = f"RPID{rng.integers(10, 99)}"
+        equivalent.CodingSchemeDesignator = "RADLEX"
+        equivalent.CodeMeaning = "CT chest"
         if number == 0 or rng.random() < 0.5:
-            protocol.InstitutionName = f"{rng.choice(['North', 'South', 'East'])} Imaging Centre"
-        request.ScheduledProtocolCodeSequence = [protocol]
-        items.append(request)
-    ds.RequestAttributesSequence = items
+            equivalent.InstitutionName = f"{rng.choice(['North', 'South', 'East'])} Imaging Centre"
+        procedure.EquivalentCodeSequence = [equivalent]
+        items.append(procedure)
+    ds.ProcedureCodeSequence = items
 
     # another vendor's private block, with free text naming the patient
     block = ds.private_block(0x0029, "OTHER VENDOR", create=True)
