@@ -367,18 +367,33 @@ def gate_submissions(course: Course, assignment: str,
                      release: Path) -> tuple[dict[str, dict[str, NotebookNode]], list[Mutant], list[Problem]]:
     """The submissions the gate grades for ``assignment`` of ``course``, made from the notebooks in
     ``release``: the solution, the unmodified release and one per mutant, as student -> notebook
-    name -> notebook; with the mutants and what is wrong in mutants.yml."""
+    name -> notebook; with the mutants and what is wrong in mutants.yml.
+
+    A mutant answers every exercise up to its last ``must_fail`` test cell (in that cell's notebook)
+    and leaves the later ones as released: cells that run after a test cell cannot change its
+    verdict, and an unanswered exercise fails at once instead of repeating the solution's work."""
     sources = sorted((course.directory("source") / assignment).glob("*.ipynb"))
     released = {path.stem: nbformat.read(release / path.name, as_version=4) for path in sources}
     source_cells = {path.stem: _cells(nbformat.read(path, as_version=4)) for path in sources}
+    position = {gid: (name, index) for name, cells in source_cells.items() for index, gid in enumerate(cells)}
     solutions = {gid: cell.source for cells in source_cells.values() for gid, cell in cells.items()
                  if cell.metadata.nbgrader.get("solution")}
     tests = {gid for cells in source_cells.values() for gid, cell in cells.items()
              if is_autograded_test(cell)}
     mutants, problems = load_mutants(course.directory("source") / assignment / MUTANTS, set(solutions),
                                      tests)
+
+    def answered_until_tested(mutant: Mutant) -> dict[str, str]:
+        last = {}
+        for gid in mutant.must_fail:
+            name, index = position[gid]
+            last[name] = max(index, last.get(name, index))
+        kept = {gid: code for gid, code in solutions.items()
+                if position[gid][0] in last and position[gid][1] <= last[position[gid][0]]}
+        return {**kept, mutant.cell: mutant.code}
+
     answers = {SOURCE_STUDENT: solutions, RELEASE_STUDENT: {}}
-    answers |= {MUTANT_STUDENT + mutant.name: {**solutions, mutant.cell: mutant.code} for mutant in mutants}
+    answers |= {MUTANT_STUDENT + mutant.name: answered_until_tested(mutant) for mutant in mutants}
     submissions = {student: {name: _answered(nb, chosen) for name, nb in released.items()}
                    for student, chosen in answers.items()}
     return submissions, mutants, problems

@@ -12,7 +12,18 @@ import pytest
 
 from graders.cli import main
 from graders.course import open_course
-from graders.gate import MUTANTS, Secrets, check_leaks, gate_assignment, gate_notebooks, load_mutants
+from graders.gate import (
+    MUTANT_STUDENT,
+    MUTANTS,
+    RELEASE_STUDENT,
+    SOURCE_STUDENT,
+    Secrets,
+    check_leaks,
+    gate_assignment,
+    gate_notebooks,
+    gate_submissions,
+    load_mutants,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MINICOURSE = ROOT / "tests" / "fixtures" / "minicourse"
@@ -74,6 +85,28 @@ def test_the_minicourse_passes(tmp_path, capsys):
     status, printed = run_gate(minicourse(tmp_path), capsys)
     assert status == 0 and "FAIL" not in printed, printed
     assert "healthpath gate: pilot: passed\nhealthpath gate: passed\n" in printed, printed
+
+
+def test_a_mutant_answers_up_to_its_last_failing_test_and_leaves_later_exercises_as_released(tmp_path):
+    course = open_course(minicourse(tmp_path))
+    release = course.directory("release") / "pilot"
+    submissions, mutants, problems = gate_submissions(course, "pilot", release)
+    assert not problems and len(mutants) == 3
+
+    def answers(student):
+        cells = submissions[student]["pilot"].cells
+        return {c.metadata.nbgrader["grade_id"]: c.source for c in cells if c.metadata.get("nbgrader", {})
+                .get("solution")}
+
+    released, solution = answers(RELEASE_STUDENT), answers(SOURCE_STUDENT)
+    first, second = answers(MUTANT_STUDENT + "bmi-no-square"), answers(MUTANT_STUDENT + "glucose-scalar-only")
+    assert first["ex1-solution"] == mutants[0].code
+    assert first["ex2-solution"] == released["ex2-solution"] != solution["ex2-solution"]
+    assert first["ex3-solution"] == released["ex3-solution"]
+    assert second["ex1-solution"] == solution["ex1-solution"]
+    assert second["ex2-solution"] == mutants[1].code
+    assert second["ex3-solution"] == released["ex3-solution"] != solution["ex3-solution"]
+    assert answers(MUTANT_STUDENT + "potassium-keeps-index")["ex2-solution"] == solution["ex2-solution"]
 
 
 def test_broken_hidden_tests_and_a_weak_mutant_fail(tmp_path, capsys):
