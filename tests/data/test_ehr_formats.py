@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import uuid
 
 import pandas as pd
 import pytest
@@ -68,12 +69,12 @@ def test_fhir_bundles_are_r4_collections_whose_references_resolve(bundles):
 def test_fhir_holds_the_same_patients_and_results_as_the_cohort(bundles):
     tables = cohort.generate(seed=0)
     resources = [e["resource"] for b in bundles for e in b["entry"]]
-    patients = [r for r in resources if r["resourceType"] == "Patient"]
-    assert [p["id"] for p in patients] == sorted(tables["truth_patients"]["patient_id"])[:50]
+    patients = {hospital_number(r): r for r in resources if r["resourceType"] == "Patient"}
+    assert list(patients) == sorted(tables["truth_patients"]["patient_id"])[:50]
     truth = tables["truth_patients"].set_index("patient_id")
-    for p in patients:
-        assert p["birthDate"] == truth.loc[p["id"], "birth_date"].strftime("%Y-%m-%d")
-        assert p["gender"] == {"F": "female", "M": "male"}[truth.loc[p["id"], "sex"]]
+    for number, p in patients.items():
+        assert p["birthDate"] == truth.loc[number, "birth_date"].strftime("%Y-%m-%d")
+        assert p["gender"] == {"F": "female", "M": "male"}[truth.loc[number, "sex"]]
     labs = tables["labs"].drop_duplicates("lab_id").set_index("lab_id")
     mislabelled = set(tables["labs"].loc[tables["truth_errors"].query("table == 'labs'")["row"], "lab_id"])
     observations = [r for r in resources if r["resourceType"] == "Observation"]
@@ -81,12 +82,51 @@ def test_fhir_holds_the_same_patients_and_results_as_the_cohort(bundles):
         row = labs.loc[obs["id"]]
         assert obs["valueQuantity"]["value"] == row["value"]
         if obs["id"] not in mislabelled:
-            assert obs["valueQuantity"]["code"] == row["unit"]
+            assert obs["valueQuantity"]["code"] == {"meq/L": "mmol/L"}.get(row["unit"], row["unit"])
             assert obs["code"]["coding"][0]["code"] == row["loinc_code"]
     units = {o["valueQuantity"]["code"] for o in observations}
-    assert {"mg/dL", "umol/L"} <= units and units <= {"umol/L", "mg/dL", "mmol/L", "g/L", "g/dL", "meq/L"}
+    assert {"mg/dL", "umol/L"} <= units and units <= {"umol/L", "mg/dL", "mmol/L", "g/L", "g/dL"}
     conditions = [r for r in resources if r["resourceType"] == "Condition"]
     assert all(c["code"]["coding"][0]["system"] == "http://hl7.org/fhir/sid/icd-10" for c in conditions)
+
+
+def hospital_number(patient):
+    "The value of the Patient's identifier in the hospital-number system."
+    (number,) = [i["value"] for i in patient["identifier"] if i["system"] == fhir.HOSPITAL_NUMBER]
+    return number
+
+
+def test_patient_ids_are_opaque_and_the_hospital_number_is_an_identifier(bundles):
+    resources = [e["resource"] for b in bundles for e in b["entry"]]
+    patients = [r for r in resources if r["resourceType"] == "Patient"]
+    hospital_numbers = set(cohort.generate(seed=0)["truth_patients"]["patient_id"])
+    for patient in patients:
+        number = hospital_number(patient)
+        assert number in hospital_numbers
+        assert patient["id"] != number and number not in patient["id"]
+        assert uuid.UUID(patient["id"]).version == 5
+    assert len({p["id"] for p in patients}) == 50
+    other_seed = fhir.generate(seed=4, n_patients=10)[0]["entry"][0]["resource"]
+    assert fhir.patient_logical_id(4, hospital_number(other_seed)) == other_seed["id"]
+    assert fhir.patient_logical_id(0, hospital_number(other_seed)) != other_seed["id"]
+
+
+def test_encounters_carry_the_ward_in_location_and_labs_no_equivalents(bundles):
+    tables = cohort.generate(seed=0, messiness=0)
+    wards = tables["encounters"].set_index("encounter_id")["ward"]
+    resources = [e["resource"] for b in bundles for e in b["entry"]]
+    encounters = [r for r in resources if r["resourceType"] == "Encounter"]
+    for encounter in encounters:
+        assert "serviceType" not in encounter
+        assert encounter["location"][0]["location"]["display"] == wards[encounter["id"]]
+    quantities = [r["valueQuantity"] for r in resources if r["resourceType"] == "Observation"]
+    assert not [q for q in quantities if "eq" in q["code"].lower() or "eq" in q["unit"].lower()]
+    ions = [r for r in resources if r["resourceType"] == "Observation"
+            and r["code"]["coding"][0]["code"] in {"2823-3", "2951-2"}]
+    assert ions and {r["valueQuantity"]["code"] for r in ions} == {"mmol/L"}
+    labs = tables["labs"].set_index("lab_id")
+    assert "meq/L" in set(labs.loc[[r["id"] for r in ions], "unit"])  # some were recorded in meq/L
+    assert all(r["valueQuantity"]["value"] == labs.loc[r["id"], "value"] for r in ions)
 
 
 def test_generate_gives_fresh_valid_bundles_for_another_seed():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +28,10 @@ LOINC_NAMES = {
     "2823-3": "Potassium [Moles/volume] in Serum or Plasma",
     "2951-2": "Sodium [Moles/volume] in Serum or Plasma",
 }
-UNIT_DISPLAY = {"meq/L": "mEq/L", "umol/L": "µmol/L"}
+UNIT_DISPLAY = {"umol/L": "µmol/L"}
+# Potassium and sodium recorded in meq/L: LOINC 2823-3 and 2951-2 are Moles/volume, and for these
+# ions of charge 1 a milliequivalent is a millimole, so the same number is written in mmol/L.
+EQUIVALENTS_AS_MOLES = {"meq/L": "mmol/L"}
 BUNDLE_TYPES = {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
                 "history", "searchset", "collection"}
 PATIENTS_PER_FILE = 10
@@ -42,11 +46,17 @@ def _entry(resource: dict) -> dict:
     return {"fullUrl": f"{BASE}/{resource['resourceType']}/{resource['id']}", "resource": resource}
 
 
-def _resources(tables: dict[str, pd.DataFrame], patient) -> list[dict]:
+def patient_logical_id(seed: int, hospital_number: str) -> str:
+    """The Patient's opaque logical id: a UUID made from the seed and the hospital number (uuid5)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{BASE}/healthpath-ehr-{seed}/{hospital_number}"))
+
+
+def _resources(tables: dict[str, pd.DataFrame], patient, seed: int) -> list[dict]:
     """Patient, then each Encounter with its Conditions and lab Observations."""
-    subject = {"reference": f"Patient/{patient.patient_id}"}
+    logical_id = patient_logical_id(seed, patient.patient_id)
+    subject = {"reference": f"Patient/{logical_id}"}
     resources = [{
-        "resourceType": "Patient", "id": patient.patient_id,
+        "resourceType": "Patient", "id": logical_id,
         "identifier": [{"system": HOSPITAL_NUMBER, "value": patient.patient_id}],
         "name": [{"use": "official", "family": patient.family_name, "given": [patient.given_name]}],
         "gender": {"F": "female", "M": "male"}[patient.sex],
@@ -60,8 +70,9 @@ def _resources(tables: dict[str, pd.DataFrame], patient) -> list[dict]:
             "resourceType": "Encounter", "id": enc.encounter_id, "status": "finished",
             "class": {"system": ACT_CODE, "code": "EMER" if emergency else "IMP",
                       "display": "emergency" if emergency else "inpatient encounter"},
-            "serviceType": {"text": enc.ward}, "subject": subject,
+            "subject": subject,
             "period": {"start": _when(enc.admit_datetime), "end": _when(enc.discharge_datetime)},
+            "location": [{"location": {"display": enc.ward}, "status": "completed"}],
         })
         context = {"reference": f"Encounter/{enc.encounter_id}"}
         for dx in tables["diagnoses"][tables["diagnoses"]["encounter_id"] == enc.encounter_id].itertuples():
@@ -72,6 +83,7 @@ def _resources(tables: dict[str, pd.DataFrame], patient) -> list[dict]:
                 "subject": subject, "encounter": context,
             })
         for lab in tables["labs"][tables["labs"]["encounter_id"] == enc.encounter_id].itertuples():
+            unit = EQUIVALENTS_AS_MOLES.get(lab.unit, lab.unit)
             resources.append({
                 "resourceType": "Observation", "id": lab.lab_id, "status": "final",
                 "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
@@ -79,8 +91,8 @@ def _resources(tables: dict[str, pd.DataFrame], patient) -> list[dict]:
                                      "display": LOINC_NAMES[lab.loinc_code]}], "text": lab.test_name},
                 "subject": subject, "encounter": context,
                 "effectiveDateTime": _when(lab.collected_datetime),
-                "valueQuantity": {"value": lab.value, "unit": UNIT_DISPLAY.get(lab.unit, lab.unit),
-                                  "system": UCUM, "code": lab.unit},
+                "valueQuantity": {"value": lab.value, "unit": UNIT_DISPLAY.get(unit, unit),
+                                  "system": UCUM, "code": unit},
             })
     return resources
 
@@ -97,7 +109,7 @@ def generate(seed: int = 0, n_patients: int = 50) -> list[dict]:
     for start in range(0, len(patients), PATIENTS_PER_FILE):
         chunk = patients.iloc[start:start + PATIENTS_PER_FILE]
         entries = [_entry(resource) for patient in chunk.itertuples(index=False)
-                   for resource in _resources(tables, patient)]
+                   for resource in _resources(tables, patient, seed)]
         number = start // PATIENTS_PER_FILE + 1
         bundles.append({"resourceType": "Bundle", "id": f"healthpath-ehr-{seed}-{number:02d}",
                         "type": "collection", "timestamp": "2024-01-01T00:00:00+00:00", "entry": entries})
