@@ -5,8 +5,9 @@ failed test, so a harmless scikit-learn warning would fail a correct answer. Ins
 kernel, Python warnings are therefore shown as a display output, never on stderr: JupyterLab draws
 it as it draws stderr (a red background), and other front ends, nbconvert and Validate read its
 plain text. TensorFlow's C++ log messages are switched off (its failures still raise).
-Two of them (oneDNN's notice, written before TensorFlow reads its log level) are kept out by
-importing TensorFlow with the process's stderr closed for the time of the import.
+Two of them (oneDNN's notice, written before TensorFlow reads its log level) are kept out of a
+kernel's notebook by importing TensorFlow with the process's stderr closed for the time of the
+import.
 """
 
 import contextlib
@@ -54,8 +55,9 @@ def stderr_closed():
 
 
 class QuietTensorFlowImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports the ``tensorflow`` package once with :func:`stderr_closed`; Python errors and
-    warnings raised by the import still reach the learner."""
+    """Imports the ``tensorflow`` package once with :func:`stderr_closed`. In a Jupyter kernel,
+    Python errors and warnings raised by the import still reach the learner: the kernel sends
+    them as messages, not through file descriptor 2."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "tensorflow":
@@ -78,10 +80,11 @@ class QuietTensorFlowImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def configure() -> None:
     """Quieten TensorFlow's C++ logs (unless the learner chose a level) and, in a Jupyter kernel,
-    show Python warnings as display outputs."""
+    import TensorFlow quietly and show Python warnings as display outputs."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)
+    if not in_jupyter_kernel():
+        return
     if "tensorflow" not in sys.modules and not any(isinstance(f, QuietTensorFlowImport)
                                                    for f in sys.meta_path):
         sys.meta_path.insert(0, QuietTensorFlowImport())
-    if in_jupyter_kernel():
-        warnings.showwarning = show_warning_as_output
+    warnings.showwarning = show_warning_as_output
