@@ -33,6 +33,7 @@ DATASET_MODULES = (
     "healthpath.data.synthetic.signals",
     "healthpath.data.synthetic.omics",
     "healthpath.data.synthetic.outbreaks",
+    "healthpath.data.synthetic.instrument",
 )
 SHIPPED = "_shipped/"  # prefix of SHA256SUMS keys for files shipped inside installed packages
 
