@@ -78,13 +78,16 @@ class InstrumentReachEnv(gym.Env):
     def step(self, action):
         """Move the tip by ``MAX_STEP_CM`` x ``action`` (its length capped at 1)."""
         command = np.asarray(action, dtype=np.float64)
-        if command.shape != (2,) or not np.all(np.isfinite(command)):
+        ux, uy = (float(command[0]), float(command[1])) if command.shape == (2,) else (math.nan, 0.0)
+        if not (math.isfinite(ux) and math.isfinite(uy)):
             raise ValueError(f"action must be two finite numbers (a velocity command), not {action!r}.")
-        speed = float(np.linalg.norm(command))
+        speed = math.hypot(ux, uy)
         if speed > 1.0:
-            command = command / speed
+            ux, uy = ux / speed, uy / speed
         start = self.tip
-        self.tip = np.clip(start + MAX_STEP_CM * command, 0.0, WORKSPACE_CM)
+        x = min(max(float(start[0]) + MAX_STEP_CM * ux, 0.0), WORKSPACE_CM)
+        y = min(max(float(start[1]) + MAX_STEP_CM * uy, 0.0), WORKSPACE_CM)
+        self.tip = np.array([x, y])
         clearance = segment_clearance(start, self.tip, self.centre, self.radius)
         violation = clearance < -1e-9
         distance = path_length(self.tip, self.target, self.centre, self.radius)
@@ -101,65 +104,77 @@ class InstrumentReachEnv(gym.Env):
         return self._observe(), float(reward), bool(terminated), bool(truncated), info
 
 
-def segment_clearance(a: np.ndarray, b: np.ndarray, centre: np.ndarray, radius: float) -> float:
+def _xy(point) -> tuple[float, float]:
+    return float(point[0]), float(point[1])
+
+
+def segment_clearance(a, b, centre, radius: float) -> float:
     """How far the segment a-b stays outside the disc (negative: it enters the disc by that much)."""
-    ab = b - a
-    span = float(ab @ ab)
-    t = 0.0 if span == 0 else float(np.clip((centre - a) @ ab / span, 0.0, 1.0))
-    return float(np.linalg.norm(a + t * ab - centre)) - radius
+    (ax, ay), (bx, by), (cx, cy) = _xy(a), _xy(b), _xy(centre)
+    dx, dy = bx - ax, by - ay
+    span = dx * dx + dy * dy
+    t = 0.0 if span == 0 else min(max(((cx - ax) * dx + (cy - ay) * dy) / span, 0.0), 1.0)
+    return math.hypot(ax + t * dx - cx, ay + t * dy - cy) - radius
 
 
 def _geometry(p, q, centre, radius):
-    """Angles of the path from p to q around the disc: (rotation sign, alpha_p, alpha_q, arc angle)."""
-    dp, dq = p - centre, q - centre
-    rp, rq = max(float(np.linalg.norm(dp)), radius), max(float(np.linalg.norm(dq)), radius)
-    turn = math.atan2(dp[0] * dq[1] - dp[1] * dq[0], float(dp @ dq))  # signed angle p -> q, centre
+    """Angles of the path from p to q around the disc: (rotation sign, alpha_p, alpha_q, arc angle).
+
+    The arc angle is positive exactly when the segment p-q enters the disc.
+    """
+    (px, py), (qx, qy), (cx, cy) = _xy(p), _xy(q), _xy(centre)
+    dpx, dpy, dqx, dqy = px - cx, py - cy, qx - cx, qy - cy
+    rp, rq = max(math.hypot(dpx, dpy), radius), max(math.hypot(dqx, dqy), radius)
+    turn = math.atan2(dpx * dqy - dpy * dqx, dpx * dqx + dpy * dqy)  # signed angle p -> q, at the centre
     sign = 1.0 if turn >= 0 else -1.0
     alpha_p, alpha_q = math.acos(radius / rp), math.acos(radius / rq)
     return sign, alpha_p, alpha_q, abs(turn) - alpha_p - alpha_q
 
 
-def path_length(p: np.ndarray, q: np.ndarray, centre: np.ndarray, radius: float) -> float:
+def path_length(p, q, centre, radius: float) -> float:
     """Length of the shortest path from p to q that does not enter the open disc (centre, radius).
 
     Straight when the segment clears the disc; otherwise tangent, arc and tangent. A point inside the
     disc first goes straight out to the nearest point of its edge.
     """
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
-    extra = max(radius - float(np.linalg.norm(p - centre)), 0.0)  # the way out of the disc, if inside
-    _, alpha_p, alpha_q, arc = _geometry(p, q, centre, radius)
-    if arc <= 0 and extra == 0:  # the straight segment clears the disc
-        return float(np.linalg.norm(q - p))
-    tangents = math.sqrt(max(float((p - centre) @ (p - centre)) - radius**2, 0.0))
-    tangents += math.sqrt(max(float((q - centre) @ (q - centre)) - radius**2, 0.0))
-    if arc <= 0:  # p inside: out to the edge, then straight (the edge point sees q)
-        edge = centre + radius * (p - centre) / max(float(np.linalg.norm(p - centre)), 1e-12)
-        return extra + float(np.linalg.norm(q - edge))
+    (px, py), (qx, qy), (cx, cy) = _xy(p), _xy(q), _xy(centre)
+    from_centre = math.hypot(px - cx, py - cy)
+    extra = max(radius - from_centre, 0.0)  # the way out of the disc, if inside
+    _, _, _, arc = _geometry(p, q, centre, radius)
+    if arc <= 0:
+        if extra == 0:  # the straight segment clears the disc
+            return math.hypot(qx - px, qy - py)
+        scale = radius / max(from_centre, 1e-12)  # inside: out to the edge, which sees q
+        return extra + math.hypot(qx - cx - scale * (px - cx), qy - cy - scale * (py - cy))
+    tangents = math.sqrt(max(from_centre**2 - radius**2, 0.0))
+    tangents += math.sqrt(max((qx - cx) ** 2 + (qy - cy) ** 2 - radius**2, 0.0))
     return extra + tangents + radius * arc
 
 
-def point_along_path(p, q, centre, radius, distance):
+def point_along_path(p, q, centre, radius: float, distance: float) -> np.ndarray:
     """The point ``distance`` cm along the shortest path from p to q around the disc (q if shorter)."""
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    (px, py), (qx, qy), (cx, cy) = _xy(p), _xy(q), _xy(centre)
     sign, alpha_p, alpha_q, arc = _geometry(p, q, centre, radius)
+
+    def towards(ax, ay, bx, by, d):
+        gap = math.hypot(bx - ax, by - ay)
+        if d >= gap:
+            return np.array([bx, by])
+        return np.array([ax + d * (bx - ax) / gap, ay + d * (by - ay) / gap])
+
     if arc <= 0:
-        gap = float(np.linalg.norm(q - p))
-        return q.copy() if distance >= gap else p + distance * (q - p) / gap
-    dp, dq = p - centre, q - centre
-    tangent_p = math.sqrt(max(float(dp @ dp) - radius**2, 0.0))
-    angle_p = math.atan2(dp[1], dp[0]) + sign * alpha_p  # where the path from p touches the disc
-    touch = centre + radius * np.array([math.cos(angle_p), math.sin(angle_p)])
+        return towards(px, py, qx, qy, distance)
+    tangent_p = math.sqrt(max((px - cx) ** 2 + (py - cy) ** 2 - radius**2, 0.0))
+    angle_p = math.atan2(py - cy, px - cx) + sign * alpha_p  # where the path from p touches the disc
     if distance <= tangent_p:
-        return p + distance * (touch - p) / tangent_p
+        return towards(px, py, cx + radius * math.cos(angle_p), cy + radius * math.sin(angle_p), distance)
     along = distance - tangent_p
     if along <= radius * arc:
         angle = angle_p + sign * along / radius
-        return centre + radius * np.array([math.cos(angle), math.sin(angle)])
-    angle_q = math.atan2(dq[1], dq[0]) - sign * alpha_q
-    leave = centre + radius * np.array([math.cos(angle_q), math.sin(angle_q)])
-    rest = along - radius * arc
-    gap = float(np.linalg.norm(q - leave))
-    return q.copy() if rest >= gap else leave + rest * (q - leave) / gap
+        return np.array([cx + radius * math.cos(angle), cy + radius * math.sin(angle)])
+    angle_q = math.atan2(qy - cy, qx - cx) - sign * alpha_q  # where the path leaves the disc for q
+    leave_x, leave_y = cx + radius * math.cos(angle_q), cy + radius * math.sin(angle_q)
+    return towards(leave_x, leave_y, qx, qy, along - radius * arc)
 
 
 def return_bound(length: float) -> float:
