@@ -1,8 +1,9 @@
 """Real open health datasets, available offline right after install.
 
 Each one is read from a file shipped inside an installed package (scikit-learn, scikit-survival,
-pydicom, scikit-image) or committed under ``datasets/``, after its sha256 is checked against
-``datasets/SHA256SUMS``. Cards: ``datasets/<name>/README.md``.
+pydicom, scikit-image, icu-sepsis: see :mod:`healthpath.data.sepsis`) or committed under
+``datasets/``, after its sha256 is checked against ``datasets/SHA256SUMS``. Cards:
+``datasets/<name>/README.md``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from healthpath.data.registry import ChecksumError, Dataset, DatasetError, cache_dir, verified
+from healthpath.data.sepsis import DATASETS as SEPSIS_DATASETS
+from healthpath.data.sepsis import SepsisMDP  # noqa: F401 - data.load("icu_sepsis") returns one
 
 # SHA256SUMS keys of the files each dataset is read from.
 BREAST_CANCER = "_shipped/sklearn/datasets/data/breast_cancer.csv"
@@ -393,4 +396,5 @@ DATASETS = [
         load=load_pneumoniamnist,
         download=PNEUMONIAMNIST_URL,
     ),
+    *SEPSIS_DATASETS,
 ]

@@ -12,6 +12,7 @@ import pytest
 from graders.cli import main
 from healthpath import data
 from healthpath.data import regenerate, registry
+from healthpath.data.sepsis import SepsisMDP
 
 NAMES = data.names()
 SYNTHETIC = [d.name for d in regenerate.synthetic()]
@@ -28,6 +29,7 @@ RETURN_TYPES = {  # first word of Dataset.returns -> the type load() must give
     "ndarray": np.ndarray,
     "Path": __import__("pathlib").Path,
     "gymnasium": gymnasium.Env,
+    "SepsisMDP": SepsisMDP,
 }
 
 
