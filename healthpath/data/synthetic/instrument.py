@@ -18,7 +18,7 @@ PLANNING_MARGIN = 1.05  # the scripted policy plans around a disc 5% wider than 
 
 
 class InstrumentReachEnv(gym.Env):
-    """Move the tip to the target; the reward is minus the distance still to travel.
+    """Move the tip to the target; the reward is minus the distance to it, minus a penalty for entering.
 
     Episode (drawn at each reset): tip start x ~ U(1, 2), y ~ U(3, 7) cm; target x ~ U(8, 9),
     y ~ U(3, 7) cm; a circular no-go region (a vessel with its safety margin) of radius ~ U(1, 1.8) cm
@@ -27,10 +27,9 @@ class InstrumentReachEnv(gym.Env):
     Action: a velocity command in [-1, 1]^2, a fraction of the speed limit; commands longer than 1
     are scaled back to length 1, so the tip moves at most ``MAX_STEP_CM`` per step.
     Observation: [tip x, tip y, target x, target y, vessel x, vessel y, vessel radius] in cm.
-    Reward per step: minus the length of the shortest path from the tip to the target that avoids the
-    no-go region (the straight-line distance when nothing is in the way), minus ``VESSEL_PENALTY``
-    if the step's motion entered the region. Ends at the target (within ``TOLERANCE_CM``) or after
-    ``N_STEPS`` steps.
+    Reward per step: minus the (straight-line) distance from the tip to the target, minus
+    ``VESSEL_PENALTY`` if the step's motion entered the region. Ends at the target (within
+    ``TOLERANCE_CM``) or after ``N_STEPS`` steps.
     """
 
     metadata = {"render_modes": []}
@@ -42,6 +41,7 @@ class InstrumentReachEnv(gym.Env):
             high=np.full(7, WORKSPACE_CM, dtype=np.float32),
             dtype=np.float32,
         )
+        self.start = np.zeros(2)
         self.tip = np.zeros(2)
         self.target = np.zeros(2)
         self.centre = np.zeros(2)
@@ -52,7 +52,7 @@ class InstrumentReachEnv(gym.Env):
         return np.array([*self.tip, *self.target, *self.centre, self.radius], dtype=np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
-        """Draw a new start, target and no-go region; ``info`` gives the episode's known optimum."""
+        """Draw a new start, target and no-go region; ``info`` describes the layout (see the card)."""
         super().reset(seed=seed)
         rng = self.np_random
         while True:  # redraw the rare layouts whose safe path would leave the workspace
@@ -65,13 +65,21 @@ class InstrumentReachEnv(gym.Env):
             clear = min(np.linalg.norm(start - centre), np.linalg.norm(target - centre)) - radius
             if clear >= 0.5 and np.all(np.abs(centre - WORKSPACE_CM / 2) <= WORKSPACE_CM / 2 - radius - 0.5):
                 break
-        self.tip, self.target, self.centre, self.radius = start, target, centre, radius
+        self.start, self.tip, self.target, self.centre, self.radius = (
+            start,
+            start.copy(),
+            target,
+            centre,
+            radius,
+        )
         self.step_count = 0
+        distance = float(np.linalg.norm(target - start))
         length = path_length(start, target, centre, radius)
         info = {
+            "distance_cm": distance,
             "shortest_path_cm": length,
-            "blocked": length > float(np.linalg.norm(target - start)) + 1e-9,
-            "return_bound": return_bound(length),
+            "blocked": length > distance + 1e-9,
+            "straight_line_return": straight_line_return(distance),
         }
         return self._observe(), info
 
@@ -90,7 +98,7 @@ class InstrumentReachEnv(gym.Env):
         self.tip = np.array([x, y])
         clearance = segment_clearance(start, self.tip, self.centre, self.radius)
         violation = clearance < -1e-9
-        distance = path_length(self.tip, self.target, self.centre, self.radius)
+        distance = math.hypot(x - float(self.target[0]), y - float(self.target[1]))
         reward = -distance - (VESSEL_PENALTY if violation else 0.0)
         self.step_count += 1
         terminated = distance <= TOLERANCE_CM
@@ -177,21 +185,93 @@ def point_along_path(p, q, centre, radius: float, distance: float) -> np.ndarray
     return towards(leave_x, leave_y, qx, qy, along - radius * arc)
 
 
-def return_bound(length: float) -> float:
-    """Upper bound on an episode's return when the shortest safe path is ``length`` cm long.
-
-    After t steps the tip has moved at most t x ``MAX_STEP_CM`` along any safe path, so its remaining
-    safe-path distance is at least ``length - t x MAX_STEP_CM``; the bound adds these minus
-    distances until the first step at which they fall within ``TOLERANCE_CM`` (or ``N_STEPS``).
-    Following the shortest path at full speed attains it, save for cutting no corner of the disc.
-    """
+def _summed(remaining) -> float:
+    """Minus the sum of per-step lower bounds on the distance, up to the step that reaches the target."""
     total = 0.0
     for t in range(1, N_STEPS + 1):
-        remaining = max(length - t * MAX_STEP_CM, 0.0)
-        total -= remaining
-        if remaining <= TOLERANCE_CM:
+        distance = remaining(t * MAX_STEP_CM)
+        total -= distance
+        if distance <= TOLERANCE_CM:
             break
     return total
+
+
+def straight_line_return(distance: float) -> float:
+    """The best return of all when nothing is in the way: full speed along the straight line.
+
+    After t steps the tip is at least ``distance - t x MAX_STEP_CM`` from the target, whatever the
+    policy, so this is an upper bound on every episode's return, attained by the straight line. When
+    the region blocks the line, only a policy that goes through it attains it.
+    """
+    return _summed(lambda reach: max(distance - reach, 0.0))
+
+
+def _wrap(angle: float) -> float:
+    """The angle in (-pi, pi]."""
+    return math.pi - (math.pi - angle) % (2 * math.pi)
+
+
+def closest_reachable(start, target, centre, radius: float, reach: float) -> float:
+    """How close to the target a path of length ``reach`` from ``start`` can end without entering the disc.
+
+    The points such a path can reach are those whose shortest safe path (``path_length``) is at most
+    ``reach``. When the straight line is clear for ``reach`` cm the answer is the distance minus
+    ``reach``. Otherwise the nearest reachable point lies on the arc of the disc's edge the tip can
+    reach, or on the front of the paths that wrap round the disc on either side (tangent, arc, then
+    straight on along the tangent for what is left of ``reach``). Along such a front the distance to
+    the target is smallest at its ends or where the tangent points at the target (the derivative of
+    the front is along the radius), so a handful of candidates gives the exact minimum.
+    """
+    (sx, sy), (qx, qy), (cx, cy) = _xy(start), _xy(target), _xy(centre)
+    if path_length(start, target, centre, radius) <= reach:
+        return 0.0
+    gap = math.hypot(qx - sx, qy - sy)
+    ahead = min(reach, gap) / gap
+    if segment_clearance(start, (sx + ahead * (qx - sx), sy + ahead * (qy - sy)), centre, radius) >= 0:
+        return gap - reach
+    from_centre = math.hypot(sx - cx, sy - cy)
+    tangent = math.sqrt(max(from_centre**2 - radius**2, 0.0))
+    alpha, facing = math.acos(min(radius / from_centre, 1.0)), math.atan2(sy - cy, sx - cx)
+    target_angle, target_from_centre = math.atan2(qy - cy, qx - cx), math.hypot(qx - cx, qy - cy)
+
+    def distance_at(angle: float, straight_on: float = 0.0, sign: float = 1.0) -> float:
+        x = cx + radius * math.cos(angle) - sign * straight_on * math.sin(angle)
+        y = cy + radius * math.sin(angle) + sign * straight_on * math.cos(angle)
+        return math.hypot(x - qx, y - qy)
+
+    # the reachable arc of the edge: |angle - facing| <= half_width
+    if reach > tangent:
+        half_width = min(alpha + (reach - tangent) / radius, math.pi)
+    else:
+        cosine = (from_centre**2 + radius**2 - reach**2) / (2 * from_centre * radius)
+        half_width = min(alpha, math.acos(min(max(cosine, -1.0), 1.0)))
+    if abs(_wrap(target_angle - facing)) <= half_width:
+        candidates = [target_from_centre - radius]
+    else:
+        candidates = [distance_at(facing + half_width), distance_at(facing - half_width)]
+    if reach > tangent:  # the fronts: beta radians of arc after the tangent point, then straight on
+        beta_max = min((reach - tangent) / radius, math.pi)
+        alpha_q = math.acos(min(radius / target_from_centre, 1.0))
+        for sign in (1.0, -1.0):
+            betas = [0.0, beta_max]
+            for leave in (target_angle + alpha_q, target_angle - alpha_q):
+                beta = (sign * (leave - facing) - alpha) % (2 * math.pi)
+                if beta <= beta_max:
+                    betas.append(beta)
+            for beta in betas:
+                angle = facing + sign * (alpha + beta)
+                candidates.append(distance_at(angle, reach - tangent - radius * beta, sign))
+    return max(min(candidates), 0.0)
+
+
+def safe_return_bound(start, target, centre, radius: float) -> float:
+    """An upper bound on the return of any policy that never enters the region (no penalty either).
+
+    After t steps a safe policy's tip is at best ``closest_reachable(..., t x MAX_STEP_CM)`` from the
+    target; the bound adds minus these distances until they fall within ``TOLERANCE_CM``. The best
+    safe policy scores between the scripted ``shortest_path_action`` and this bound.
+    """
+    return _summed(lambda reach: closest_reachable(start, target, centre, radius, reach))
 
 
 def shortest_path_action(observation) -> np.ndarray:
@@ -212,8 +292,8 @@ def shortest_path_action(observation) -> np.ndarray:
 def play(env: InstrumentReachEnv, policy=shortest_path_action, observation=None) -> dict:
     """Play one episode from ``env``'s current state with ``policy(observation) -> action``.
 
-    Returns the return, the task return (minus distances, no penalties), the number of steps and
-    the number of steps that entered the no-go region.
+    Returns the return, the task return (minus the distances, without the penalties), the number of
+    steps and the number of steps whose motion entered the no-go region.
     """
     obs = env._observe() if observation is None else observation
     total = task = 0.0
@@ -258,7 +338,7 @@ def _datasets():
             kind="synthetic",
             summary="Gymnasium environment (healthpath/InstrumentReach-v0): steer a surgical instrument's "
             "tip to a target at a speed limit without entering a no-go region around a vessel; "
-            "the optimal return is known.",
+            "the best return with and without the constraint is known.",
             licence="CC0-1.0 (synthetic data, no real patients)",
             returns="gymnasium.Env",
             load=load,
