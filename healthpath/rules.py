@@ -12,7 +12,9 @@ The vocabulary:
   that do not overlap, together hold exactly the reference's items, and are each about as large
   as the reference's;
 - :func:`metric` - a score of the recorded predictions (or groups) against a hidden case's labels,
-  at least (or at most) a bound, or at least a share of the reference's own score.
+  at least (or at most) a bound, or at least a share of the reference's own score;
+- :func:`policy_return` - the exact expected return of a recorded policy (an action per state) in a
+  course MDP (``data.load(mdp).policy_value``), at least a bound.
 
 :func:`guessable` says when a recorded value carries no information (``True``, ``0``, ``[]``...):
 the course gate refuses hidden checks whose reference value is guessable.
@@ -21,6 +23,7 @@ the course gate refuses hidden checks whose reference value is guessable.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +63,13 @@ def metric(name: str, truth: str, *, at_least: float | None = None, at_most: flo
     return validate({key: value for key, value in rule.items() if value is not None})
 
 
+def policy_return(mdp: str, at_least: float) -> Rule:
+    """The recorded value is a deterministic policy (one action index per state) of the course MDP
+    ``mdp`` (a dataset whose ``data.load(mdp)`` has ``policy_value``, e.g. ``"icu_sepsis"``); pass
+    iff its exact expected return, computed by the grader with the MDP, is at least ``at_least``."""
+    return validate({"rule": "policy_return", "mdp": mdp, "at_least": at_least})
+
+
 # -- metrics: (labels, recorded value as NumPy) -> score ---------------------------------------------
 
 def _auc(truth: np.ndarray, scores: np.ndarray, _: dict) -> float:
@@ -82,6 +92,19 @@ def _share_gap(truth: np.ndarray, groups: Any, _: dict) -> float:
     of positions into the labels)."""
     overall = truth.mean()
     return max(abs(truth[np.asarray(group, dtype=int)].mean() - overall) for group in groups)
+
+
+def _fnr_gap(truth: np.ndarray, flags: dict, _: dict) -> float:
+    """The largest difference between two groups' false-negative rates (the share of a group's
+    positive labels not flagged); ``flags`` holds ``flagged`` (0/1 per row) and ``group`` (per row).
+    Groups without a positive label have no rate and are left out; fewer than two rates is NaN."""
+    flagged = np.asarray(flags["flagged"], dtype=float)
+    group = np.asarray(flags["group"], dtype=object)
+    if flagged.shape != truth.shape or group.shape != truth.shape or not np.isin(flagged, (0, 1)).all():
+        raise ValueError("shape")
+    rates = [np.mean(flagged[(group == name) & (truth == 1)] == 0)
+             for name in set(group.tolist()) if np.any((group == name) & (truth == 1))]
+    return float(max(rates) - min(rates)) if len(rates) >= 2 else math.nan
 
 
 def _from_two(score: Callable[[np.ndarray, np.ndarray], float]):
@@ -115,19 +138,31 @@ METRICS: dict[str, tuple[Callable[..., float], bool, str]] = {
     "adjusted_rand": (_ari, True, "numbers"),
     "precision_at_k": (_precision_at_k, True, "scores"),
     "share_gap": (_share_gap, False, "groups"),
+    "fnr_gap": (_fnr_gap, False, "flags by group"),
 }
+
+
+# rule -> its numeric parameters
+RULE_NUMBERS = {"equal": ("rtol", "atol"), "partition": ("size_rtol", "size_atol"),
+                "metric": ("at_least", "at_most", "of_reference"), "policy_return": ("at_least",)}
+POLICY_MDPS = ("icu_sepsis",)  # the datasets whose data.load() value has policy_value(policy)
 
 
 def validate(rule: Any) -> Rule:
     """``rule`` if it is well formed, else :class:`RuleError` saying what is wrong."""
-    if not isinstance(rule, dict) or rule.get("rule") not in ("equal", "partition", "metric"):
-        raise RuleError("a rule is made with rules.equal(...), rules.partition(...) or rules.metric(...)")
-    numbers = {"equal": ("rtol", "atol"), "partition": ("size_rtol", "size_atol"),
-               "metric": ("at_least", "at_most", "of_reference")}[rule["rule"]]
-    for name in numbers:
+    if not isinstance(rule, dict) or rule.get("rule") not in RULE_NUMBERS:
+        raise RuleError("a rule is made with rules.equal(...), rules.partition(...), rules.metric(...) or "
+                        "rules.policy_return(...)")
+    for name in RULE_NUMBERS[rule["rule"]]:
         value = rule.get(name)
         if value is not None and (type(value) not in (int, float) or math.isnan(value)):
             raise RuleError(f"the rule's {name} must be a number")
+    if rule["rule"] == "policy_return":
+        if not isinstance(rule.get("mdp"), str) or rule["mdp"] not in POLICY_MDPS:
+            raise RuleError(f"policy_return needs mdp, one of: {', '.join(POLICY_MDPS)}")
+        if rule.get("at_least") is None:
+            raise RuleError("policy_return needs at_least, the smallest expected return that passes")
+        return rule
     if rule["rule"] != "metric":
         return rule
     if rule.get("metric") not in METRICS:
@@ -153,6 +188,8 @@ def verdict(rule: Rule, expected: records.Record, actual: Any,
             return records.compare(expected, actual, rule["rtol"], rule["atol"])
         if rule["rule"] == "partition":
             return _partition(rule, expected, actual)
+        if rule["rule"] == "policy_return":
+            return _policy_return(rule, actual)
         return _metric(rule, expected, actual, truth)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return "the recorded value is malformed or of the wrong shape"
@@ -196,6 +233,10 @@ def _metric(rule: Rule, expected: records.Record, actual: Any,
         value = records.decode(record)
         if kind == "groups":
             return function(labels, [list(group) for group in value], rule)
+        if kind == "flags by group":
+            if not isinstance(value, dict) or set(value) != {"flagged", "group"}:
+                raise ValueError("not a dict of flagged and group")
+            return function(labels, value, rule)
         values = np.asarray(value, dtype=float)
         if values.shape != labels.shape:
             raise ValueError("shape")
@@ -204,8 +245,10 @@ def _metric(rule: Rule, expected: records.Record, actual: Any,
     try:
         got = score(actual)
     except (KeyError, TypeError, ValueError, IndexError):
-        return (f"it cannot be scored against the hidden labels ({rule['metric']} needs "
-                f"{kind} {'for each group' if kind == 'groups' else 'one per row of the hidden case'})")
+        needs = {"groups": f"{kind} for each group",
+                 "flags by group": "a dict of 'flagged' (0 or 1) and 'group', one of each per row of the "
+                                   "hidden case"}.get(kind, f"{kind} one per row of the hidden case")
+        return f"it cannot be scored against the hidden labels ({rule['metric']} needs {needs})"
     name = rule["metric"]
     if math.isnan(got):
         return f"its {name} against the hidden labels is not a number"
@@ -219,6 +262,32 @@ def _metric(rule: Rule, expected: records.Record, actual: Any,
             f"its {name} against the hidden labels is below the required {rule['at_least']:g}")
     return None if got <= rule["at_most"] else (
         f"its {name} against the hidden labels is above the allowed {rule['at_most']:g}")
+
+
+@functools.lru_cache(maxsize=2)
+def _mdp(name: str) -> Any:
+    from healthpath import data
+    return data.load(name)
+
+
+def _policy_return(rule: Rule, actual: Any) -> str | None:
+    mdp = _mdp(rule["mdp"])
+    value = records.decode(actual)
+    try:
+        policy = np.asarray(value)
+        whole = policy.dtype.kind in "iu" or (policy.dtype.kind == "f" and np.all(policy == np.round(policy)))
+        if policy.shape != (mdp.n_states,) or not whole:
+            raise ValueError("shape")
+        policy = policy.astype(int)
+        if policy.min() < 0 or policy.max() >= mdp.n_actions:
+            raise ValueError("range")
+    except (TypeError, ValueError):
+        return (f"it is not a policy: it needs one action (an int from 0 to {mdp.n_actions - 1}) for each "
+                f"of the {mdp.n_states} states")
+    got = float(mdp.policy_value(policy))
+    if math.isnan(got) or got < rule["at_least"]:
+        return f"its expected return in the MDP is below the required {rule['at_least']:g}"
+    return None
 
 
 # -- what carries no information --------------------------------------------------------------------

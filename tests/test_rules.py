@@ -90,3 +90,34 @@ def test_guessable_values_are_named(value, why):
 ])
 def test_values_that_carry_information_pass(value):
     assert rules.guessable(records.encode(value)) is None
+
+
+def test_fnr_gap_compares_the_groups_false_negative_rates():
+    rule = rules.metric("fnr_gap", truth="ward:high", at_most=0.1)
+    uneven = {"flagged": [1, 0, 0, 0, 1, 1], "group": ["a", "a", "b", "b", "a", "b"]}  # a misses none, b all
+    assert rules._fnr_gap(np.array([1, 0, 1, 0, 1, 0.0]), uneven, {}) == 1.0
+    groups = ["a", "a", "b", "b", "c", "c"]
+    missed_in_c = {"flagged": [1, 0, 1, 0, 0, 1], "group": groups}  # c's one positive not flagged
+    assert verdict(rule, missed_in_c, {"flagged": [1, 0, 1, 0, 1, 0], "group": groups}) is None
+    assert "above the allowed 0.1" in verdict(rule, missed_in_c, missed_in_c)
+    assert "'flagged'" in verdict(rule, missed_in_c, [1, 0, 1, 0, 1, 0])
+    assert "'flagged'" in verdict(rule, missed_in_c, {"flagged": [1, 0, 2, 0, 1, 0], "group": ["a"] * 6})
+
+
+def test_policy_return_evaluates_the_policy_in_the_mdp():
+    mdp = rules._mdp("icu_sepsis")
+    rule = rules.policy_return("icu_sepsis", at_least=0.86)
+    values = np.zeros(mdp.n_states)
+    for _ in range(300):
+        q = mdp.expected_rewards + mdp.transitions @ values
+        q[list(mdp.terminal_states)] = 0
+        values = q.max(axis=1)
+    best = q.argmax(axis=1)
+    assert verdict(rule, best, best) is None
+    assert verdict(rule, best, best.astype(float)) is None
+    assert "below the required 0.86" in verdict(rule, best, mdp.clinician_policy.argmax(axis=1))
+    assert "not a policy" in verdict(rule, best, best[:10])
+    assert "not a policy" in verdict(rule, best, best + 0.5)
+    assert "not a policy" in verdict(rule, best, np.full(mdp.n_states, 25))
+    with pytest.raises(rules.RuleError, match="mdp"):
+        rules.policy_return("no such model", at_least=0.5)
