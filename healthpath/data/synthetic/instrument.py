@@ -49,7 +49,9 @@ class InstrumentReachEnv(gym.Env):
         self.step_count = 0
 
     def _observe(self) -> np.ndarray:
-        return np.array([*self.tip, *self.target, *self.centre, self.radius], dtype=np.float32)
+        target, centre = self.target, self.centre
+        layout = (float(target[0]), float(target[1]), float(centre[0]), float(centre[1]), self.radius)
+        return np.array((float(self.tip[0]), float(self.tip[1]), *layout), dtype=np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Draw a new start, target and no-go region; ``info`` describes the layout (see the card)."""
