@@ -57,25 +57,24 @@ class InstrumentReachEnv(gym.Env):
         """Draw a new start, target and no-go region; ``info`` describes the layout (see the card)."""
         super().reset(seed=seed)
         rng = self.np_random
-        while True:  # redraw the rare layouts whose safe path would leave the workspace
-            start = np.array([rng.uniform(1, 2), rng.uniform(3, 7)])
-            target = np.array([rng.uniform(8, 9), rng.uniform(3, 7)])
+        while True:  # redraw the rare layouts that crowd the start, the target or the workspace's edge
+            sx, sy = rng.uniform(1, 2), rng.uniform(3, 7)
+            tx, ty = rng.uniform(8, 9), rng.uniform(3, 7)
             radius = float(rng.uniform(1.0, 1.8))
-            line = target - start
-            normal = np.array([-line[1], line[0]]) / np.linalg.norm(line)
-            centre = start + rng.uniform(0.35, 0.65) * line + rng.uniform(-1.2, 1.2) * radius * normal
-            clear = min(np.linalg.norm(start - centre), np.linalg.norm(target - centre)) - radius
-            if clear >= 0.5 and np.all(np.abs(centre - WORKSPACE_CM / 2) <= WORKSPACE_CM / 2 - radius - 0.5):
+            lx, ly = tx - sx, ty - sy
+            length = math.sqrt(lx * lx + ly * ly)
+            nx, ny = -ly / length, lx / length  # unit normal to the start-target line
+            along, sideways = rng.uniform(0.35, 0.65), rng.uniform(-1.2, 1.2) * radius
+            cx, cy = sx + along * lx + sideways * nx, sy + along * ly + sideways * ny
+            clear = min(math.hypot(sx - cx, sy - cy), math.hypot(tx - cx, ty - cy)) - radius
+            room = WORKSPACE_CM / 2 - radius - 0.5
+            if clear >= 0.5 and abs(cx - WORKSPACE_CM / 2) <= room and abs(cy - WORKSPACE_CM / 2) <= room:
                 break
-        self.start, self.tip, self.target, self.centre, self.radius = (
-            start,
-            start.copy(),
-            target,
-            centre,
-            radius,
-        )
+        start, target, centre = np.array([sx, sy]), np.array([tx, ty]), np.array([cx, cy])
+        self.start, self.tip = start, start.copy()
+        self.target, self.centre, self.radius = target, centre, radius
         self.step_count = 0
-        distance = float(np.linalg.norm(target - start))
+        distance = math.hypot(lx, ly)
         length = path_length(start, target, centre, radius)
         info = {
             "distance_cm": distance,
