@@ -40,7 +40,7 @@ FEATURES = [
 
 
 def admissions(seed, n_patients):
-    "The notebook's admission_features on a clean synthetic cohort: features, outcome, patient."
+    "The notebook's admission_features on a clean synthetic cohort: features, outcome, patient, true risk."
     for attempt in range(10):  # a seed where the generator draws an empty gap (ValueError) is skipped
         try:
             cohort = data.generate(
@@ -70,19 +70,20 @@ def admissions(seed, n_patients):
         X.to_numpy(float),
         encounters["readmitted_30d"].astype(int).to_numpy(),
         encounters["patient_id"].to_numpy(),
+        encounters["readmission_risk"].to_numpy(float),
     )
 
 
 def readmission_cohorts(seed):
     "400 patients' admissions with outcomes and patients; 400 other patients' admissions without."
-    X_train, y_train, groups = admissions(seed, 400)
-    X_test, y_test, _ = admissions(seed + 1, 400)
+    X_train, y_train, groups, _ = admissions(seed, 400)
+    X_test, y_test, _, _ = admissions(seed + 1, 400)
     return {"X_train": X_train, "y_train": y_train, "groups": groups, "X_test": X_test}, {"y_test": y_test}
 
 
 def small_cohort(seed):
     "The admissions of 150 patients with their outcomes and patients (no labels kept)."
-    X, y, groups = admissions(seed, 150)
+    X, y, groups, _ = admissions(seed, 150)
     return {"X": X, "y": y, "groups": groups}, {}
 
 
