@@ -127,3 +127,16 @@ def test_a_changed_package_file_is_refused(course_copy):
     manifest.write_text(manifest.read_text().replace(recorded, "0" * 64))
     with pytest.raises(data.ChecksumError, match="dynamics.npz does not match its recorded sha256"):
         data.load("icu_sepsis")
+
+
+def test_a_truncated_admissible_actions_file_is_refused(tmp_path):
+    good = registry.file_of(sepsis.ADMISSIBLE).read_text().splitlines()
+    assert len(sepsis.read_admissible(registry.file_of(sepsis.ADMISSIBLE))) == 716
+    short = tmp_path / "admissible_actions.txt"
+    short.write_text("\n".join(good[:100]) + "\n")
+    with pytest.raises(data.DatasetError, match="does not list 716 states' actions"):
+        sepsis.read_admissible(short)
+    garbled = tmp_path / "garbled.txt"
+    garbled.write_text("four one\n")
+    with pytest.raises(data.DatasetError, match="could not be parsed"):
+        sepsis.read_admissible(garbled)
