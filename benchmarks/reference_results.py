@@ -13,6 +13,7 @@ called out too (nothing honest can, so it points at a leak). Later modules appen
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import platform
@@ -314,6 +315,95 @@ def expression_bayes_ari() -> float:
                           for study in expression_studies()]))
 
 
+def assignment_7_cases():
+    """Assignment 7's hidden-case builders (source/07-advanced-models/hidden_cases.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "assignment_7_cases", ROOT / "source" / "07-advanced-models" / "hidden_cases.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.lru_cache(maxsize=1)
+def readmission_cohorts() -> list[tuple]:
+    """Assignment 7's hidden readmission cohorts of SEEDS: 400 patients' admissions to train on (features,
+    outcomes, patients), 400 other patients' to test on (features, outcomes, true risks)."""
+    cases = assignment_7_cases()
+    cohorts = []
+    for seed in SEEDS:
+        X_train, y_train, groups, _ = cases.admissions(seed, 400)
+        X_test, y_test, _, risk = cases.admissions(seed + 1, 400)
+        cohorts.append((X_train, y_train, groups, X_test, y_test, risk))
+    return cohorts
+
+
+def mean_readmission_auc(fit_predict: Callable[..., np.ndarray]) -> float:
+    """Mean test ROC-AUC over the readmission cohorts of ``fit_predict(X_train, y_train, groups, X_test)``."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return float(np.mean([roc_auc_score(y_test, fit_predict(X_train, y_train, groups, X_test))
+                              for X_train, y_train, groups, X_test, y_test, _ in readmission_cohorts()]))
+
+
+def tuned_logistic(X_train, y_train, groups, X_test) -> np.ndarray:
+    """Assignment 7's exercise 1: C of a scaled logistic regression by RandomizedSearchCV, GroupKFold(4)."""
+    from scipy.stats import loguniform
+    from sklearn.model_selection import GroupKFold, RandomizedSearchCV
+
+    search = RandomizedSearchCV(logistic_pipeline(), {"logisticregression__C": loguniform(1e-3, 1e2)},
+                                n_iter=6, scoring="roc_auc", cv=GroupKFold(n_splits=4), random_state=0,
+                                n_jobs=1).fit(X_train, y_train, groups=groups)
+    return search.predict_proba(X_test)[:, 1]
+
+
+def default_logistic(X_train, y_train, groups, X_test) -> np.ndarray:
+    return logistic_pipeline().fit(X_train, y_train).predict_proba(X_test)[:, 1]
+
+
+def boosted(X_train, y_train, groups, X_test, early_stopping: bool = True) -> np.ndarray:
+    """Assignment 7's exercise 3: XGBoost early-stopped on 25% of the training patients, or 400 trees."""
+    from sklearn.model_selection import GroupShuffleSplit
+    from xgboost import XGBClassifier
+
+    options = dict(n_estimators=400, learning_rate=0.05, max_depth=2, eval_metric="logloss", random_state=0,
+                   n_jobs=1)
+    if not early_stopping:
+        return XGBClassifier(**options).fit(X_train, y_train).predict_proba(X_test)[:, 1]
+    splitter = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
+    fit, val = next(splitter.split(X_train, y_train, groups))
+    model = XGBClassifier(early_stopping_rounds=25, **options)
+    model.fit(X_train[fit], y_train[fit], eval_set=[(X_train[val], y_train[val])], verbose=False)
+    return model.predict_proba(X_test)[:, 1]
+
+
+def readmission_bayes_auc() -> float:
+    """The Bayes-optimal AUC: each test cohort's true risk ranking its true outcomes, mean over cohorts."""
+    return float(np.mean([roc_auc_score(y_test, risk) for *_, y_test, risk in readmission_cohorts()]))
+
+
+def sepsis_value_iteration_return() -> float:
+    """Assignment 7's exercise 7: the exact return of the greedy policy of value iteration on ICU-Sepsis."""
+    mdp = data.load("icu_sepsis")
+    values = np.zeros(mdp.n_states)
+    for _ in range(2000):
+        q = mdp.expected_rewards + mdp.transitions @ values
+        q[list(mdp.terminal_states)] = 0.0
+        new = q.max(axis=1)
+        done = np.abs(new - values).max() < 1e-8
+        values = new
+        if done:
+            break
+    return mdp.policy_value(q.argmax(axis=1))
+
+
+def sepsis_policy_return(which: str) -> float:
+    """The exact return of the clinicians' policy or of the uniformly random one (25 actions)."""
+    mdp = data.load("icu_sepsis")
+    policy = mdp.clinician_policy if which == "clinicians" else np.full((mdp.n_states, mdp.n_actions), 1 / 25)
+    return mdp.policy_value(policy)
+
+
 # --- the rows ----------------------------------------------------------------------------------------
 
 WDBC_SOURCE = (
@@ -334,6 +424,17 @@ HEART_UCI = (
     "UCI Heart Disease, heart-disease.names 'Past Usage', "
     "https://archive.ics.uci.edu/dataset/45/heart+disease (doi:10.24432/C52P4X)"
 )
+
+SEPSIS_AND_READMISSION = {
+    "readmission": "Bayes-optimal: the AUC of the generator's true risk (truth_encounters.readmission_risk) "
+                   "for the true outcome on the same test admissions (datasets/ehr/README.md, "
+                   "'Ground truth'); assignment 7's exercises 1 and 3 tune and early-stop these models",
+    "sepsis": "Choudhary, Gupta & Thomas (2024), ICU-Sepsis: a benchmark MDP built from real medical data, "
+              "Reinforcement Learning Conference, https://arxiv.org/abs/2406.05646; the figures are the "
+              "'Baselines' table of the package's README, "
+              "https://github.com/icu-sepsis/icu-sepsis/blob/main/packages/icu_sepsis/README.md "
+              "(datasets/icu_sepsis/README.md, 'Ground truth')",
+}
 
 REFERENCES: list[Reference] = [
     Reference(
@@ -463,6 +564,66 @@ REFERENCES: list[Reference] = [
                "on the outlier samples (2%) and merges two subtypes, the price of a method that neither "
                "knows the module genes nor models outliers; the margin allows it",
         verification="computed from the generator's truth in this run",
+    ),
+    Reference(
+        module="07", dataset="ehr (synthetic, assignment 7's hidden cohorts, seeds 0-9)",
+        model="logistic regression (StandardScaler), C tuned by RandomizedSearchCV (6 candidates from "
+              "loguniform(1e-3, 1e2), GroupKFold(4) by patient, ROC-AUC)",
+        protocol="the admissions of 400 patients to train, of 400 other patients to test, eleven features "
+                 "(source/07-advanced-models/hidden_cases.py, admissions)",
+        metric="test ROC-AUC, true 30-day readmission, mean of 10 cohorts",
+        compute=lambda: mean_readmission_auc(tuned_logistic), published=readmission_bayes_auc, margin=0.05,
+        bayes_optimal=True, source=SEPSIS_AND_READMISSION["readmission"],
+        verification="computed from the generator's truth in this run",
+    ),
+    Reference(
+        module="07", dataset="ehr (synthetic, assignment 7's hidden cohorts, seeds 0-9)",
+        model="logistic regression (StandardScaler, L2, C=1), untuned baseline", protocol="as above",
+        metric="test ROC-AUC, true 30-day readmission, mean of 10 cohorts",
+        compute=lambda: mean_readmission_auc(default_logistic), published=readmission_bayes_auc, margin=0.05,
+        bayes_optimal=True, source=SEPSIS_AND_READMISSION["readmission"],
+        verification="computed from the generator's truth in this run",
+    ),
+    Reference(
+        module="07", dataset="ehr (synthetic, assignment 7's hidden cohorts, seeds 0-9)",
+        model="XGBoost (depth 2, learning rate 0.05, up to 400 trees) early-stopped after 25 rounds on a "
+              "quarter of the training patients (GroupShuffleSplit)",
+        protocol="as above", metric="test ROC-AUC, true 30-day readmission, mean of 10 cohorts",
+        compute=lambda: mean_readmission_auc(boosted), published=readmission_bayes_auc, margin=0.05,
+        bayes_optimal=True, source=SEPSIS_AND_READMISSION["readmission"],
+        verification="computed from the generator's truth in this run",
+    ),
+    Reference(
+        module="07", dataset="ehr (synthetic, assignment 7's hidden cohorts, seeds 0-9)",
+        model="XGBoost as above, all 400 trees (no early stopping), untuned baseline", protocol="as above",
+        metric="test ROC-AUC, true 30-day readmission, mean of 10 cohorts",
+        compute=lambda: mean_readmission_auc(lambda *cohort: boosted(*cohort, early_stopping=False)),
+        published=readmission_bayes_auc, margin=0.05, bayes_optimal=True,
+        source=SEPSIS_AND_READMISSION["readmission"],
+        verification="computed from the generator's truth in this run",
+    ),
+    Reference(
+        module="07", dataset="icu_sepsis (ICU-Sepsis MDP, icu-sepsis 2.0.1)",
+        model="value iteration (gamma 1, until the values change by less than 1e-8), greedy policy",
+        protocol="exact policy evaluation from the initial distribution (SepsisMDP.policy_value)",
+        metric="expected return (survival probability)", compute=sepsis_value_iteration_return,
+        published=0.88, margin=0.01, source=SEPSIS_AND_READMISSION["sepsis"],
+        verification="verified: the Baselines table of the package's README (optimal 0.88, clinicians 0.78, "
+                     "random 0.78, rounded to two decimals)",
+    ),
+    Reference(
+        module="07", dataset="icu_sepsis (ICU-Sepsis MDP, icu-sepsis 2.0.1)",
+        model="the clinicians' policy (clinician_policy), the baseline a learned policy must beat",
+        protocol="as above", metric="expected return (survival probability)",
+        compute=lambda: sepsis_policy_return("clinicians"), published=0.78, margin=0.01,
+        source=SEPSIS_AND_READMISSION["sepsis"], verification="verified: as above",
+    ),
+    Reference(
+        module="07", dataset="icu_sepsis (ICU-Sepsis MDP, icu-sepsis 2.0.1)",
+        model="a random policy (each of the 25 actions with probability 1/25)", protocol="as above",
+        metric="expected return (survival probability)", compute=lambda: sepsis_policy_return("random"),
+        published=0.78, margin=0.01, source=SEPSIS_AND_READMISSION["sepsis"],
+        verification="verified: as above",
     ),
 ]
 
