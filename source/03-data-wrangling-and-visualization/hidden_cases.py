@@ -1,7 +1,10 @@
-"""Hidden cases of assignment 3: an admissions table drawn from the offering's seed, with the truth
-of its data-entry errors kept by the grader."""
+"""Hidden cases of assignment 3, drawn from the offering's seed: an admissions table, with the truth of
+its data-entry errors kept by the grader (exercise 9), and registers of patients to search for people
+registered twice (exercise 3: its rule is prescribed, so the reference's map is the answer and no
+label is needed; drawn here so that no submission can regenerate the cohort and read its truth)."""
 
 import numpy as np
+import pandas as pd
 
 from healthpath import data
 
@@ -22,4 +25,25 @@ def messy_admissions(seed):
     return {"encounters": encounters}, truth
 
 
-CASES = {"messy admissions": messy_admissions}
+def registrations(seed):
+    """A fresh messy cohort's recorded patients and encounters; its true register and stays; and the
+    same register with one person, chosen by the seed, registered a second time (hospital number
+    H0000007, a slip in the family name, sex written out with spaces) and their last stay moved to the
+    second identity. No labels."""
+    cohort = data.generate("ehr", seed=seed, n_patients=250, messiness=3.0)
+    register, stays = cohort["truth_patients"], cohort["truth_encounters"]
+    several = stays["patient_id"].value_counts().loc[lambda n: n >= 2].index.sort_values()
+    chosen = several[int(np.random.default_rng(seed).integers(0, len(several)))]
+    twice = register[register["patient_id"] == chosen].copy()
+    twice["patient_id"] = "H0000007"  # a smaller hospital number than the first registration's
+    twice["family_name"] = twice["family_name"].str[:2] + twice["family_name"].str[1:]
+    twice["sex"] = twice["sex"].map({"F": " female", "M": "male "})
+    moved = stays.copy()
+    moved.loc[moved.index[moved["patient_id"] == chosen][-1], "patient_id"] = "H0000007"
+    return {"patients": cohort["patients"], "encounters": cohort["encounters"], "register": register,
+            "stays": stays,
+            "register with a second registration": pd.concat([register, twice], ignore_index=True),
+            "stays with a second registration": moved}, {}
+
+
+CASES = {"messy admissions": messy_admissions, "registrations": registrations}
