@@ -1,5 +1,9 @@
 """Hidden cases of assignment 1, built by the grader from the offering's private seed (never released).
 
+- ``renal review``: the renal team's reviewed creatinine results as their spreadsheet saved them, a
+  CSV file's bytes in a European locale (``;`` between fields, decimal commas, day-first dates), with
+  hospital numbers that start with 0, a comment holding a ``;`` inside quotes and an empty comment, for
+  exercise 14 to read; no labels (the reference reads the same file).
 - ``deid slice``: one CT slice with identifying details planted, differently for every seed, at the
   top level and inside sequence items (nested two deep), in private blocks of two vendors (one of them
   inside a sequence item) and next to attributes that must be kept. Its label ``removed`` says, for
@@ -128,4 +132,28 @@ def deid_slice(seed):
     return ds, {"removed": np.array(_removed(ds), dtype=float)}
 
 
-CASES = {"deid slice": deid_slice}
+_COMMENTS = ["", "", "rising; repeat in 48 h", "haemolysed sample? repeat", "AKI stage 1", "stable",
+             "on ACE inhibitor, review dose", "discussed with GP"]
+
+
+def renal_review(seed):
+    """The bytes of a CSV file saved by a spreadsheet in a European locale; no labels."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(12, 25))
+    lines = ["lab_id;hospital_number;collected;creatinine_umol_l;comment"]
+    for row in range(n):
+        lab_id = f"L{int(rng.integers(1, 99_999)):06d}"
+        number = f"{int(rng.integers(0, 99_999 if row in (1, 4) else 9_999_999)):07d}"  # 7 digits, text
+        day = int(rng.integers(1, 13)) if row % 2 else int(rng.integers(13, 29))  # ambiguous, then not
+        when = f"{day:02d}/{int(rng.integers(1, 13)):02d}/{int(rng.integers(2021, 2024))} " \
+               f"{int(rng.integers(0, 24)):02d}:{int(rng.integers(0, 60)):02d}"
+        value = f"{rng.uniform(45, 900):.1f}".replace(".", ",")
+        comment = str(rng.choice(_COMMENTS))
+        if ";" in comment:
+            comment = f'"{comment}"'
+        lines.append(f"{lab_id};{number};{when};{value};{comment}")
+    lines.insert(3, 'L000042;0012345;02/03/2022 09:15;"1234,5";"rising; call renal registrar"')
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8"), {}
+
+
+CASES = {"deid slice": deid_slice, "renal review": renal_review}
