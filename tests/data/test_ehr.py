@@ -258,3 +258,10 @@ def test_truncated_csv_gives_errors_naming_the_file(tmp_path, monkeypatch):
     (folder / "patients.csv").unlink()
     with pytest.raises(DatasetError, match=r"patients\.csv.*missing"):
         ehr.load()
+
+
+def test_a_gap_shorter_than_a_minute_draws_the_lower_bound():
+    rng = np.random.default_rng(0)
+    assert cohort._minutes(rng, 31, 31 + 1e-7) == pd.Timedelta(minutes=31 * 1440)
+    gaps = [cohort._minutes(rng, 0.5, 29.5) for _ in range(200)]
+    assert min(gaps) >= pd.Timedelta(hours=12) and max(gaps) < pd.Timedelta(days=29.5)

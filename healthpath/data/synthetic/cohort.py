@@ -118,7 +118,10 @@ def _sigmoid(x):
 
 
 def _minutes(rng, low_days: float, high_days: float) -> pd.Timedelta:
-    return pd.Timedelta(minutes=int(rng.integers(int(low_days * 1440), int(high_days * 1440))))
+    """A whole number of minutes from ``low_days`` up to ``high_days`` (``low_days`` when the two
+    are less than a minute apart)."""
+    low = int(low_days * 1440)
+    return pd.Timedelta(minutes=int(rng.integers(low, max(int(high_days * 1440), low + 1))))
 
 
 def _patients(rng, n: int) -> pd.DataFrame:
