@@ -41,14 +41,7 @@ FEATURES = [
 
 def admissions(seed, n_patients):
     "The notebook's admission_features on a clean synthetic cohort: features, outcome, patient, true risk."
-    for attempt in range(10):  # a seed where the generator draws an empty gap (ValueError) is skipped
-        try:
-            cohort = data.generate(
-                "ehr", seed=(int(seed) + attempt) % 2**31, n_patients=n_patients, messiness=0
-            )
-            break
-        except ValueError:
-            continue
+    cohort = data.generate("ehr", seed=int(seed) % 2**31, n_patients=n_patients, messiness=0)
     encounters = cohort["truth_encounters"].merge(cohort["truth_patients"], on="patient_id")
     labs = cohort["truth_labs"].pivot(index="encounter_id", columns="test_name", values="value_si")
     encounters = encounters.join(labs, on="encounter_id")
