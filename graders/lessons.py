@@ -4,12 +4,14 @@ Each lesson runs top to bottom in a fresh kernel, offline (bubblewrap gives it a
 of its own: loopback only), with the notebook's folder as working directory. Wall time covers the
 kernel's start to the end of the last cell; peak memory is the largest sampled total RSS of the
 kernel's process tree. A lesson fails when a cell raises or when it exceeds its budget:
-:data:`BUDGET_SECONDS` (deep-learning lessons: :data:`DEEP_LEARNING_SECONDS`) and
-:data:`BUDGET_BYTES`; a notebook may set a lower time in its metadata ``healthpath.budget_seconds``.
+:data:`BUDGET_SECONDS` (lessons that train a network, :data:`DEEP_LEARNING_LESSONS`:
+:data:`DEEP_LEARNING_SECONDS`) and :data:`BUDGET_BYTES`; a notebook may set a lower time in its
+metadata ``healthpath.budget_seconds``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import subprocess
@@ -26,7 +28,9 @@ import psutil
 
 BUDGET_SECONDS = 60
 DEEP_LEARNING_SECONDS = 90
-DEEP_LEARNING_MODULE = "06-deep-learning"
+# The lessons that train a neural network on images or signals: the deep-learning module's and
+# module 8's chest-film project (as module/file patterns).
+DEEP_LEARNING_LESSONS = ("06-deep-learning/*", "08-real-world-projects/02-chest-film-classifier.ipynb")
 BUDGET_BYTES = int(1.5 * 2**30)
 SAMPLE_SECONDS = 0.1
 # A lesson over its time is stopped at this multiple of its budget (it has failed already).
@@ -67,7 +71,8 @@ def lesson_notebooks(root: Path) -> list[Path]:
 
 def budget_seconds(path: Path, nb: nbformat.NotebookNode) -> float:
     """The lesson's time budget: the default for its module, or a lower one from its metadata."""
-    default = DEEP_LEARNING_SECONDS if path.parent.name == DEEP_LEARNING_MODULE else BUDGET_SECONDS
+    deep = any(fnmatch.fnmatch(f"{path.parent.name}/{path.name}", p) for p in DEEP_LEARNING_LESSONS)
+    default = DEEP_LEARNING_SECONDS if deep else BUDGET_SECONDS
     declared = nb.metadata.get("healthpath", {}).get("budget_seconds")
     if declared is None:
         return default

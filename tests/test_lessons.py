@@ -72,6 +72,9 @@ def test_budgets_default_by_module_and_may_only_be_lowered(tmp_path):
     nb = nbformat.v4.new_notebook()
     assert budget_seconds(tmp_path / "01-python-fundamentals" / "a.ipynb", nb) == BUDGET_SECONDS
     assert budget_seconds(tmp_path / "06-deep-learning" / "a.ipynb", nb) == DEEP_LEARNING_SECONDS
+    films = tmp_path / "08-real-world-projects" / "02-chest-film-classifier.ipynb"
+    assert budget_seconds(films, nb) == DEEP_LEARNING_SECONDS
+    assert budget_seconds(films.with_name("01-disease-detection.ipynb"), nb) == BUDGET_SECONDS
     nb.metadata["healthpath"] = {"budget_seconds": 30}
     assert budget_seconds(tmp_path / "01-python-fundamentals" / "a.ipynb", nb) == 30
     nb.metadata["healthpath"] = {"budget_seconds": 120}
