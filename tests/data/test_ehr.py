@@ -265,3 +265,84 @@ def test_a_gap_shorter_than_a_minute_draws_the_lower_bound():
     assert cohort._minutes(rng, 31, 31 + 1e-7) == pd.Timedelta(minutes=31 * 1440)
     gaps = [cohort._minutes(rng, 0.5, 29.5) for _ in range(200)]
     assert min(gaps) >= pd.Timedelta(hours=12) and max(gaps) < pd.Timedelta(days=29.5)
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return ehr.generate(seed=3, n_patients=800, messiness=0, discharge_outcomes=True)
+
+
+def test_discharge_outcomes_off_is_the_committed_cohort(committed):
+    off = ehr.generate(seed=0, discharge_outcomes=False)
+    for name in committed:
+        pd.testing.assert_frame_equal(committed[name], off[name])
+
+
+def test_discharge_outcomes_are_reproducible_and_a_few_percent(outcomes):
+    again = ehr.generate(seed=3, n_patients=800, messiness=0, discharge_outcomes=True)
+    for name in outcomes:
+        pd.testing.assert_frame_equal(outcomes[name], again[name])
+    truth = outcomes["truth_encounters"]
+    for flag in ("died_in_hospital", "died_within_30d", "planned_readmission"):
+        assert 0.01 < truth[flag].mean() < 0.08, flag
+    died = truth.groupby(truth["died_in_hospital"])["readmission_risk"].mean()
+    assert died[True] > 1.5 * died[False]  # deaths rise with the true risk
+
+
+def test_a_death_ends_the_patients_admissions(outcomes):
+    people = outcomes["truth_patients"][["patient_id", "death_datetime"]]
+    truth = outcomes["truth_encounters"].merge(people).sort_values(["patient_id", "admit_datetime"])
+    last = truth.groupby("patient_id").tail(1)
+    dead = truth[truth["died_in_hospital"] | truth["died_within_30d"]]
+    assert dead.index.isin(last.index).all()  # no admission after either kind of death
+    assert (truth["discharge_method"] == "died").eq(truth["died_in_hospital"]).all()
+    assert not truth.loc[truth["died_in_hospital"], "index_admission"].any()
+    in_hospital = dead[dead["died_in_hospital"]]
+    assert (in_hospital["death_datetime"] == in_hospital["discharge_datetime"]).all()
+    after = dead[dead["died_within_30d"]]
+    gap = after["death_datetime"] - after["discharge_datetime"]
+    assert ((gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=30))).all()
+    assert not dead["readmitted_30d"].any()
+    deaths = outcomes["truth_patients"]["death_datetime"].notna()
+    assert deaths.sum() == len(dead)
+
+
+def test_planned_readmissions_are_elective_and_within_30_days(outcomes):
+    truth = outcomes["truth_encounters"].sort_values(["patient_id", "admit_datetime"])
+    planned = truth["planned_readmission"]
+    assert planned.eq(truth["admission_method"] == "planned").all()
+    assert (truth.loc[planned, "encounter_type"] == "elective").all()
+    assert not truth.loc[planned, "is_readmission"].any()
+    gap = truth["admit_datetime"] - truth.groupby("patient_id")["discharge_datetime"].shift()
+    assert ((gap[planned] > pd.Timedelta(0)) & (gap[planned] <= pd.Timedelta(days=30))).all()
+    assert truth.loc[planned, "primary_icd10"].isin(
+        list(cohort.ELECTIVE_DIAGNOSES) + [c for c in cohort.PLANNED_READMISSION if c != "elective"]).all()
+
+
+def test_the_truth_label_follows_the_readmission_definition(outcomes):
+    truth = outcomes["truth_encounters"].sort_values(["patient_id", "admit_datetime"])
+    following = truth.groupby("patient_id")[["admit_datetime", "planned_readmission"]].shift(-1)
+    within = (following["admit_datetime"] - truth["discharge_datetime"]) <= pd.Timedelta(days=30)
+    unplanned = following["planned_readmission"].eq(False)
+    expected = within & unplanned & truth["index_admission"]
+    assert truth["readmitted_30d"].eq(expected).all()
+    index = truth[truth["index_admission"]]
+    assert 0.6 < cohort.expected_auc(index["readmission_risk"]) < 0.85
+
+
+def test_the_recorded_tables_show_the_discharge_outcomes(outcomes):
+    encounters, truth = outcomes["encounters"], outcomes["truth_encounters"].set_index("encounter_id")
+    assert list(encounters.columns[4:7]) == ["encounter_type", "admission_method", "discharge_method"]
+    for column in ("admission_method", "discharge_method"):
+        assert encounters[column].eq(encounters["encounter_id"].map(truth[column])).all()
+    # the recorded label keeps its meaning: the next recorded admission within 30 days, planned or not
+    enc = encounters.sort_values(["patient_id", "admit_datetime"])
+    gap = enc.groupby("patient_id")["admit_datetime"].shift(-1) - enc["discharge_datetime"]
+    assert (enc["readmitted_30d"] == (gap <= pd.Timedelta(days=30))).all()
+    people = outcomes["truth_patients"].set_index("patient_id")
+    shown = outcomes["patients"].set_index("patient_id")["death_date"]
+    assert shown.notna().eq(people["death_recorded"]).all()
+    known = people[people["death_recorded"]]
+    assert (shown[known.index] == known["death_datetime"].dt.floor("D")).all()
+    died_here = truth[truth["died_in_hospital"] & truth["recorded"]]["patient_id"]
+    assert people.loc[died_here, "death_recorded"].all()  # a death in this hospital is always known

@@ -78,6 +78,15 @@ LAB_DECIMALS = {"umol/L": 0, "mg/dL": 2, "mmol/L": 1, "g/L": 0, "g/dL": 1, "meq/
 LAB_MEASURED = {"creatinine": 0.95, "glucose": 0.7, "haemoglobin": 0.92, "potassium": 0.95, "sodium": 0.95}
 BIAS_MEASURED = 0.6  # bias group: probability of each lab is multiplied by this
 READMISSION_CAPTURED = {"others": 0.97, "bias_group": 0.6}
+# Discharge outcomes (``discharge_outcomes=True``; chosen, see the card). A death's probability is
+# sigmoid(intercept + slope x logit(true readmission risk)), so it rises with that risk.
+DEATH = {"in_hospital_intercept": -2.1, "after_discharge_intercept": -2.6, "slope": 1.0}
+DEATH_KNOWN_AFTER_DISCHARGE = 0.8  # share of deaths after discharge the hospital learns of
+# Probability that a discharge is followed by a planned (booked) readmission within 30 days:
+# after an elective admission (staged procedure) or after emergency atrial fibrillation
+# (planned cardioversion) or chest pain (planned angiography); the planned stay keeps the diagnosis.
+PLANNED_READMISSION = {"elective": 0.08, "I48.9": 0.12, "R07.4": 0.12}
+PLANNED_DAYS = (3, 28)
 # Medications: condition or diagnosis -> (drug, ATC code, dose, dose unit, route, frequency)
 MEDICATIONS = {
     "has_heart_failure": [("furosemide", "C03CA01", 40, "mg", "oral", "once daily"),
@@ -178,19 +187,31 @@ def _primary_diagnosis(rng, patient, emergency: bool) -> str:
     return str(rng.choice(codes, p=weights / weights.sum()))
 
 
-def _encounters(rng, patients: pd.DataFrame, bias: bool):
-    """Every true admission of every patient, with its true lab panel, risk and outcome."""
-    encounters, labs = [], []
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _encounters(rng, patients: pd.DataFrame, bias: bool, outcomes: bool = False):
+    """Every true admission of every patient, with its true lab panel, risk and outcome.
+
+    With ``outcomes`` an admission can end in death, a discharged patient can die within 30 days
+    (competing with readmission) and a discharge can be followed by a planned readmission; these
+    draws happen only then, so without it the cohort is the same draw for draw.
+    """
+    encounters, labs, deaths = [], [], {}
     for patient in patients.itertuples(index=False):
         p = patient._asdict()
         admit = STUDY_START + _minutes(rng, 0, 700)
         history: list[pd.Timestamp] = []
-        readmission = False
+        readmission = planned = False
         burden = sum(bool(p[flag]) for flag in CONDITIONS)
         while True:
-            emergency = readmission or rng.random() < 0.72
-            code = _primary_diagnosis(rng, p, emergency)
-            ward = (EMERGENCY_DIAGNOSES[code][1] if emergency else ELECTIVE_DIAGNOSES[code][1])
+            if planned:
+                emergency = False  # code and ward are those of the admission it follows
+            else:
+                emergency = readmission or rng.random() < 0.72
+                code = _primary_diagnosis(rng, p, emergency)
+                ward = (EMERGENCY_DIAGNOSES[code][1] if emergency else ELECTIVE_DIAGNOSES[code][1])
             if emergency and p["age_years"] >= 80 and ward == "General Medicine":
                 ward = "Elderly Care"
             los = float(np.clip(rng.lognormal(math.log(3.5 if emergency else 1.8)
@@ -209,22 +230,48 @@ def _encounters(rng, patients: pd.DataFrame, bias: bool):
                 lab["glucose"] = float(rng.uniform(1.5, 3.5))
             prior = sum(admit - t <= pd.Timedelta(days=365) for t in history)
             risk = _risk(p, emergency, los, prior, lab["creatinine"], lab["haemoglobin"])
-            readmitted = bool(rng.random() < risk)
+            died_in_hospital = died_after = False
+            if outcomes:
+                scale = DEATH["slope"] * _logit(risk)
+                died_in_hospital = bool(rng.random() < _sigmoid(DEATH["in_hospital_intercept"] + scale))
+                p_after = _sigmoid(DEATH["after_discharge_intercept"] + scale)
+                died_after = not died_in_hospital and bool(rng.random() < p_after)
+                readmitted = not (died_in_hospital or died_after) and bool(rng.random() < risk)
+                risk = (1 - p_after) * risk  # the probability of the label: readmitted before any death
+            else:
+                readmitted = bool(rng.random() < risk)
+            heart_rate = int(np.clip(rng.normal(84 + 10 * emergency, 15), 40, 170))
+            systolic = int(np.clip(rng.normal(134 + 4 * p["has_hypertension"], 20), 75, 220))
+            recorded = (not readmission) or rng.random() < READMISSION_CAPTURED[
+                "bias_group" if bias and p["ethnicity"] == BIAS_GROUP else "others"]
+            if died_in_hospital or died_after:
+                when = discharge + (_minutes(rng, 0.5, 29.5) if died_after else pd.Timedelta(0))
+                known = (died_in_hospital and recorded) or rng.random() < DEATH_KNOWN_AFTER_DISCHARGE
+                deaths[p["patient_id"]] = (when, bool(known))
             encounters.append({
                 "patient_id": p["patient_id"], "admit_datetime": admit, "discharge_datetime": discharge,
                 "encounter_type": "emergency" if emergency else "elective", "ward": ward,
                 "primary_icd10": code,
-                "heart_rate_bpm": int(np.clip(rng.normal(84 + 10 * emergency, 15), 40, 170)),
-                "systolic_bp_mmhg": int(np.clip(rng.normal(134 + 4 * p["has_hypertension"], 20), 75, 220)),
+                "heart_rate_bpm": heart_rate, "systolic_bp_mmhg": systolic,
                 "prior_admissions_12m": prior, "is_readmission": readmission,
-                "readmission_risk": round(risk, 6), "readmitted_30d": readmitted,
-                "recorded": (not readmission) or rng.random() < READMISSION_CAPTURED[
-                    "bias_group" if bias and p["ethnicity"] == BIAS_GROUP else "others"],
+                "readmission_risk": round(risk, 6), "readmitted_30d": readmitted, "recorded": recorded,
+                **({"admission_method": "planned" if planned else "emergency" if emergency else "elective",
+                    "discharge_method": "died" if died_in_hospital else "discharged",
+                    "planned_readmission": planned, "died_in_hospital": died_in_hospital,
+                    "died_within_30d": died_after, "index_admission": not died_in_hospital}
+                   if outcomes else {}),
             })
             labs.append(lab)
             history.append(admit)
+            if died_in_hospital or died_after:
+                break
+            was_planned, planned = planned, False
             if readmitted:
                 admit = discharge + _minutes(rng, 0.5, 29.5)
+            elif outcomes and not was_planned and rng.random() < PLANNED_READMISSION.get(
+                    "elective" if not emergency else code, 0.0):
+                planned = True
+                admit = discharge + _minutes(rng, *PLANNED_DAYS)
             elif len(history) < 10 and rng.random() < _sigmoid(-0.8 + 0.35 * burden):
                 admit = discharge + _minutes(rng, 31, 31 + rng.exponential(160))
                 if admit > LAST_INDEX_ADMISSION:
@@ -239,6 +286,8 @@ def _encounters(rng, patients: pd.DataFrame, bias: bool):
     numbers = np.cumsum(recorded)
     frame.insert(0, "encounter_id", [f"E{k:06d}" if r else f"X{i:06d}"
                                      for i, (k, r) in enumerate(zip(numbers, recorded))])
+    if outcomes:
+        return frame, [labs[i] for i in order], deaths
     return frame, [labs[i] for i in order]
 
 
@@ -453,11 +502,14 @@ def _inject(rng, messiness: float, patients, encounters, labs):
     return mess.finish()
 
 
-def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias: bool = True):
+def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias: bool = True,
+             discharge_outcomes: bool = False):
     """A synthetic EHR cohort as a dict of DataFrames: recorded tables plus ``truth_*`` tables.
 
     ``messiness`` scales every injected error and missing-value rate (0 gives clean tables, 1 the
     documented rates); ``bias=False`` measures labs and records readmissions alike in every group.
+    ``discharge_outcomes=True`` adds deaths in hospital, deaths within 30 days of discharge and
+    planned readmissions (card section "Discharge outcomes"); off, the cohort is unchanged.
     """
     if n_patients < 1:
         raise ValueError(f"n_patients must be a positive number of patients, not {n_patients}.")
@@ -465,7 +517,11 @@ def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias
         raise ValueError(f"messiness must be 0 (clean) or more, not {messiness}.")
     rng = np.random.default_rng(seed)
     truth_patients = _patients(rng, n_patients).sort_values("patient_id", ignore_index=True)
-    truth_encounters, panels = _encounters(rng, truth_patients, bias)
+    truth_encounters, panels, *deaths = _encounters(rng, truth_patients, bias, discharge_outcomes)
+    if discharge_outcomes:
+        died = truth_patients["patient_id"].map(lambda pid: deaths[0].get(pid, (pd.NaT, False)))
+        truth_patients["death_datetime"] = pd.to_datetime([when for when, _ in died])
+        truth_patients["death_recorded"] = [known for _, known in died]
     recorded = truth_encounters[truth_encounters["recorded"]].reset_index(drop=True)
     truth_encounters["readmitted_30d_recorded"] = _recorded_label(truth_encounters)
     labs, truth_labs = _labs(rng, truth_encounters, panels, truth_patients, bias)
@@ -473,8 +529,12 @@ def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias
     patients = truth_patients[["patient_id", "given_name", "family_name", "sex", "birth_date", "age_years",
                                "age_band", "ethnicity", "deprivation_quintile", "postcode_area"]].copy()
     patients["deprivation_quintile"] = patients["deprivation_quintile"].astype(float)
+    if discharge_outcomes:
+        patients["death_date"] = truth_patients["death_datetime"].where(
+            truth_patients["death_recorded"]).dt.floor("D")
+    extra = ["admission_method", "discharge_method"] if discharge_outcomes else []
     encounters = recorded[["encounter_id", "patient_id", "admit_datetime", "discharge_datetime",
-                           "encounter_type", "ward", "heart_rate_bpm", "systolic_bp_mmhg"]].copy()
+                           "encounter_type", *extra, "ward", "heart_rate_bpm", "systolic_bp_mmhg"]].copy()
     encounters[["heart_rate_bpm", "systolic_bp_mmhg"]] = encounters[["heart_rate_bpm", "systolic_bp_mmhg"]
                                                                     ].astype(float)
     encounters["readmitted_30d"] = recorded["encounter_id"].map(

@@ -14,9 +14,11 @@ from healthpath.data.synthetic.tables import committed, load_tables, write_table
 SYNTHETIC_LICENCE = "CC0-1.0 (synthetic data, no real patients)"
 
 
-def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias: bool = True):
+def generate(seed: int = 0, n_patients: int = 1000, messiness: float = 1.0, bias: bool = True,
+             discharge_outcomes: bool = False):
     """A fresh synthetic EHR cohort (dict of DataFrames); see :func:`cohort.generate` and the card."""
-    return cohort.generate(seed=seed, n_patients=n_patients, messiness=messiness, bias=bias)
+    return cohort.generate(seed=seed, n_patients=n_patients, messiness=messiness, bias=bias,
+                           discharge_outcomes=discharge_outcomes)
 
 
 def write(folder: Path, seed: int = 0) -> list[Path]:
