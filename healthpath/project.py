@@ -241,13 +241,14 @@ def starter_notebook(name: str, package: str) -> str:
            "Each section follows the project report template of module 8 "
            "(`modules/08-real-world-projects/report-template.md`, built on TRIPOD+AI, "
            "https://doi.org/10.1136/bmj-2023-078378). Replace every `TODO`."),
-        code("import sys\nfrom pathlib import Path\n\nimport numpy as np\n\n"
-             "from healthpath import check, data, model_card, project\n\n"
+        code("import sys\n\nimport numpy as np\n\n"
+             "from healthpath import check, data, model_card, project  # noqa: F401 (check: self-checks)\n\n"
              "SEED = 2024  # every random choice below uses it\nrng = np.random.default_rng(SEED)\n"
              "ROOT = project.root()  # the project's folder (the one with project.toml)\n"
              "sys.path.insert(0, str(ROOT / \"src\"))\n"
-             f"import {package}  # noqa: E402  (the project's own code, in src/)\n\n"
-             "print(data.catalog())"),
+             f"import {package}  # noqa: E402, I001 (the project's own code, in src/)\n\n"
+             f"print(f\"{package} {{{package}.__version__}}, seed {{SEED}}\")\n"
+             "data.catalog()"),
         md("## 1. Summary\n\nTODO: the question, the data, the model, the main result with its "
            "interval, the recommendation."),
         md("## 2. The clinical question and its users\n\nTODO: who acts on the output, the decision it "
@@ -343,7 +344,7 @@ def run_project(project: Path, settings: dict) -> Run:
     budget = float(settings["budget_seconds"])
     bwrap = shutil.which("bwrap")
     offline = bwrap is not None and _namespaces_work(bwrap)
-    graders_runner = importlib.util.find_spec("graders.runner") is not None
+    graders_runner = course_runner_available()
     note = "" if offline else ("bubblewrap is not usable here, so the run was not cut off from the "
                                "network; the grader's run is")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
@@ -383,6 +384,12 @@ def run_project(project: Path, settings: dict) -> Run:
             errors.append(f"{name}: {error}")
             break
     return Run(time.monotonic() - started, errors, offline, note)
+
+
+def course_runner_available() -> bool:
+    """Whether the course's notebook runner (``graders.runner``, the instructor's copy) is here; the
+    learner edition runs notebooks with nbconvert instead."""
+    return importlib.util.find_spec("graders.runner") is not None
 
 
 def _namespaces_work(bwrap: str) -> bool:
