@@ -481,7 +481,7 @@ def check_split(copy: Path, settings: dict) -> Item:
         return Item("c", title, False, f"{len(shared)} patient(s) are on more than one side (e.g. "
                     f"{shared.index[0]})", "split by patient (e.g. GroupShuffleSplit on the patient id), "
                     "not by row")
-    counts = split.groupby("side")[column].nunique()
+    counts = split.groupby("side", sort=False)[column].nunique()
     return Item("c", title, True, ", ".join(f"{n} {side}" for side, n in counts.items())
                 + " patients, none on two sides")
 
@@ -568,15 +568,13 @@ PATTERNS = {
     "an API key": re.compile(r"\b(?:sk-[A-Za-z0-9]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})"),
     "an e-mail address": re.compile(r"\b[A-Za-z0-9._%+-]+@(?!example\.(?:com|org|net)\b)"
                                     r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
-    "a phone number": re.compile(r"(?<![\w.])(?:\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?![\w.])"
-                                 r"|(?<![\w.])\+\d{1,3}[ -]\(?\d{2,4}\)?[ -]\d{3,4}[ -]\d{3,4}(?![\w.])"),
+    "a phone number": re.compile(r"(?<![\w.])(?:\+44\s?7\d{3}|07\d{3})\s?\d{3}\s?\d{3}(?!\d)"
+                                 r"|(?<![\w.])\+\d{1,3}[ -]\(?\d{2,4}\)?[ -]\d{3,4}[ -]\d{3,4}(?!\d)"),
 }
 NHS_NUMBER = re.compile(r"(?<![\d.])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d.])")
 NAME_COLUMNS = {"name", "first_name", "firstname", "forename", "surname", "last_name", "lastname",
                 "full_name", "patient_name", "given_name", "family_name"}
 BIRTH_COLUMNS = {"dob", "date_of_birth", "birth_date", "birthdate", "birthday"}
-TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".csv", ".tsv", ".json", ".toml", ".yml", ".yaml",
-                 ".cfg", ".ini", ".env", ".sh", ".html", ".r", ".sql", ".xml", ""}
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -610,9 +608,10 @@ def file_problems(path: Path, relative: str, cap_bytes: int) -> list[str]:
         head = handle.read(132)
     if head[128:132] == b"DICM" or path.suffix.lower() in (".dcm", ".dicom"):
         return _dicom_problems(path, relative)
-    if path.suffix.lower() not in TEXT_SUFFIXES:
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:  # a binary file
         return []
-    text = path.read_bytes().decode("utf-8", errors="replace")
+    text = data.decode("utf-8", errors="replace")
     problems = [f"{relative} holds what looks like {what} ({_line_of(text, m.start())})"
                 for what, pattern in PATTERNS.items() for m in list(pattern.finditer(text))[:1]]
     for match in NHS_NUMBER.finditer(text):
