@@ -839,9 +839,10 @@ testpaths = ["tests"]
 """
 
 GITIGNORE = """\
-# data: never in the repository (see data/README.md)
+# data: never in the repository (see data/README.md); the split's patient ids stay local too
 data/*
 !data/README.md
+results/split.csv
 *.csv.gz
 *.parquet
 *.dcm
