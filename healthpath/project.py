@@ -39,7 +39,7 @@ import tempfile
 import textwrap
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from healthpath import model_card, tripod
@@ -708,6 +708,9 @@ def add_check_project(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("path", type=Path, metavar="PATH", help="the project's folder")
     parser.add_argument("--no-run", action="store_true",
                         help="check the files only (items b-e then read what is in the project folder)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="also write the items to FILE as JSON (key, title, passed, why, fix, required), "
+                             "e.g. for the rubric's automatic points")
     parser.set_defaults(run=_run_check)
 
 
@@ -730,6 +733,8 @@ def _run_check(args: argparse.Namespace) -> int:
         return 2
     for item in items:
         print(item.line())
+    if args.json:
+        args.json.write_text(json.dumps([asdict(item) for item in items], indent=2) + "\n", encoding="utf-8")
     failed = [item for item in items if item.required and not item.passed]
     print(f"{len(items) - len(failed)} of {len(items)} items pass"
           + (": fix the FAIL lines" if failed else ""))

@@ -65,14 +65,16 @@ def test_a_fresh_skeleton_fails_only_what_it_has_not_done(tmp_path):
 def test_a_small_filled_in_project_passes_every_item(tmp_path):
     folder = filled_project(tmp_path)
     (folder / "results" / "evaluation.json").write_text("stale: the checker reads what its run writes")
-    checked = subprocess.run([sys.executable, "-m", "healthpath.project", "check-project", str(folder)],
-                             capture_output=True, text=True)
+    checked = subprocess.run([sys.executable, "-m", "healthpath.project", "check-project", str(folder),
+                              "--json", str(tmp_path / "items.json")], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     lines = checked.stdout.splitlines()
     assert [line.split(" ", 2)[:2] for line in lines[:6]] == [
         ["PASS", f"({key})"] for key in "abcdef"], checked.stdout
     assert "ROC-AUC 0.81 (95% interval 0.72 to 0.9) on 10 held out" in checked.stdout
     assert "30 train, 10 test patients" in checked.stdout
+    recorded = json.loads((tmp_path / "items.json").read_text())
+    assert [(i["key"], i["passed"], i["required"]) for i in recorded] == [(k, True, True) for k in "abcdef"]
 
 
 def test_it_runs_with_nbconvert_where_the_courses_runner_is_not_there(tmp_path, monkeypatch):

@@ -86,6 +86,13 @@ def test_its_command_refuses_an_existing_folder_and_has_help(tmp_path):
     assert "project.toml" in helped.stdout and "--into" in helped.stdout
 
 
+def test_the_course_script_takes_paths_from_the_callers_folder(tmp_path):
+    made = subprocess.run([str(ROOT / "course"), "new-project", "asthma"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "asthma" / "project.toml").is_file()
+
+
 def test_it_works_in_the_learner_edition(learner_edition, tmp_path):
     script = (learner_edition.root / "course").read_text()
     assert script.index("new-project|check-project)") < script.index("*)")  # before the refusal
