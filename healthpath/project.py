@@ -416,12 +416,15 @@ def check_run(result: Run, settings: dict) -> Item:
     budget = settings["budget_seconds"]
     title = "the project runs top to bottom offline within its budget"
     place = "offline" if result.offline else "not sandboxed"
-    if result.errors:
-        return Item("a", title, False, f"{result.errors[0]}", "fix that cell, then run python run.py")
+    if not settings["notebooks"]:
+        return Item("a", title, False, f"{CONFIG} lists no notebook", "list the project's notebooks, in "
+                    "the order they run, under notebooks = [...]")
     if result.seconds > budget:
-        return Item("a", title, False, f"the run took over {budget:g} s, its budget in {CONFIG} (stopped at "
+        return Item("a", title, False, f"the run took over {budget:g} s, its budget in {CONFIG} (it ran for "
                     f"{result.seconds:.0f} s)", "make it faster: smaller data, fewer folds or resamples, "
                     "n_jobs=1")
+    if result.errors:
+        return Item("a", title, False, f"{result.errors[0]}", "fix that cell, then run python run.py")
     why = f"{len(settings['notebooks'])} notebook(s) ran in {result.seconds:.0f} s ({place}) of {budget:g} s"
     return Item("a", title, True, why + (f"; {result.note}" if result.note else ""))
 
