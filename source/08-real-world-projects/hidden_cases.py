@@ -18,6 +18,14 @@ Notebook 1 (heart disease and readmissions, ex1-ex6):
   their outcomes; the truth is those outcomes.
 
 Notebook 2 (imaging and the treatment recommender, ex7-ex12):
+
+- "response matrices": a treatment_response matrix of 400 other patients (30% observed) with a
+  fifth of its observed responses removed; the truth is those held-out responses and each
+  patient's best drug by the true matrix among those the safety rules allow (ex7-ex9).
+- "new patients": 300 patients with their observed responses and the covariates of 100 new ones;
+  the truth is the new patients' true falls, all 12 drugs (ex10).
+- "chest films": 400 chest_xray films of other patients (another seed); the truth is their labels
+  and, for specificity, their complement (ex12).
 """
 
 import numpy as np
@@ -148,7 +156,8 @@ def response_matrices(seed):
     g = data.generate("treatment_response", seed=seed % 2**31, n_patients=400, observed_share=0.3)
     observed, truth = _drug_matrix(g["responses"]), _drug_matrix(g["truth"])
     rows, cols = np.nonzero(~np.isnan(observed))
-    chosen = np.random.default_rng([seed, 81]).choice(len(rows), size=int(round(0.2 * len(rows))), replace=False)
+    n_held = int(round(0.2 * len(rows)))
+    chosen = np.random.default_rng([seed, 81]).choice(len(rows), size=n_held, replace=False)
     held_rows, held_cols = rows[chosen], cols[chosen]
     responses = g["responses"].copy()
     for r, c in zip(held_rows, held_cols):
