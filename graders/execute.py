@@ -59,11 +59,14 @@ class Execution:
 
 
 def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
-                 cases: dict[str, bytes] | None = None) -> Execution:
+                 cases: dict[str, bytes] | None = None, project: Path | None = None,
+                 cwd: str = "") -> Execution:
     """Execute ``nb`` (not modified) with a fresh kernel in a fresh sandbox; read back what it produced.
 
     ``cases`` (hidden case name -> pickled inputs) are put in the sandbox for ``check.hidden_case``;
-    their labels never are.
+    their labels never are. With ``project`` (a folder the run may change: a copy of a final
+    project), the kernel also sees that folder, works in its subfolder ``cwd`` and can import its
+    ``src/``; what the run writes there stays for the caller to read.
 
     The notebook client runs here and builds the executed notebook from the kernel's messages; only
     the kernel runs the notebook's code, inside the sandbox. Raises
@@ -77,6 +80,8 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
         scratch = work / "scratch"
         scratch.mkdir()
         (scratch / "cases").mkdir()
+        if project:
+            (scratch / "project").mkdir()  # the mount point of the project's folder
         for name, data in (cases or {}).items():
             (scratch / "cases" / case_file(name)).write_bytes(data)
         inside = Path(sandboxing.SCRATCH) if sandbox else scratch
@@ -85,12 +90,14 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
             "IPYTHONDIR": str(inside / ".ipython"), "JUPYTER_RUNTIME_DIR": str(inside / ".runtime"),
             "MPLCONFIGDIR": str(inside / ".matplotlib"), "MPLBACKEND": "Agg",
             "PYTHONDONTWRITEBYTECODE": "1", "TF_CPP_MIN_LOG_LEVEL": TF_LOG_LEVEL,
-            "PYTHONPATH": str(sandboxing.package_root()),
+            "PYTHONPATH": os.pathsep.join([str(sandboxing.package_root())] + (
+                [str(Path(sandboxing.PROJECT if sandbox else project) / "src")] if project else [])),
             OBSERVATIONS_ENV: str(inside / OBSERVATIONS), CASES_ENV: str(inside / "cases"),
         }
         executed = _without_outputs(nb)
         with sandboxing.Cgroups(limits) as cgroups, open(work / "kernel.log", "wb") as log_file:
-            manager = sandboxing.kernel_manager(scratch, work / "connection.json", env, limits, sandbox)
+            manager = sandboxing.kernel_manager(scratch, work / "connection.json", env, limits, sandbox,
+                                                project, cwd)
             client = notebook_client(executed, cell_timeout=limits.cell_timeout,
                                      max_cell_output=limits.max_cell_output_bytes, km=manager)
             timed_out = threading.Event()
@@ -108,8 +115,8 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
             watchdog.start()
             ended = None
             try:
-                client.execute(cwd=str(scratch), stdout=log_file, stderr=log_file,
-                               env={"PATH": "/usr/bin:/bin"} if sandbox else env,
+                client.execute(cwd=str(project / cwd if project else scratch), stdout=log_file,
+                               stderr=log_file, env={"PATH": "/usr/bin:/bin"} if sandbox else env,
                                preexec_fn=cgroups.confine)
             except Exception as error:  # noqa: BLE001 - whatever the kernel does, the run gets a status
                 ended = error

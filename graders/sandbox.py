@@ -36,6 +36,7 @@ from healthpath import check
 log = logging.getLogger(__name__)
 
 SCRATCH = "/scratch"
+PROJECT = f"{SCRATCH}/project"  # where a project's folder is mounted for a run of its notebooks
 KERNEL_CONNECTION = "kernel.json"
 KERNEL_COMMAND = (sys.executable, "-m", "ipykernel_launcher", "-f")  # then the connection file
 NOBODY = 65534
@@ -119,8 +120,11 @@ def python_paths() -> list[Path]:
     return unique
 
 
-def bwrap_command(command: list[str], scratch: Path, env: dict[str, str]) -> list[str]:
-    """The full bwrap command line that runs ``command`` with ``scratch`` as its only writable folder."""
+def bwrap_command(command: list[str], scratch: Path, env: dict[str, str], project: Path | None = None,
+                  cwd: str = "") -> list[str]:
+    """The full bwrap command line that runs ``command`` with ``scratch`` as its only writable folder;
+    with ``project``, that folder too, mounted at :data:`PROJECT`, the command running in its
+    subfolder ``cwd``."""
     args = [bwrap_path(), "--unshare-all", "--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY),
             "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     for directory in SYSTEM_DIRS:
@@ -135,7 +139,11 @@ def bwrap_command(command: list[str], scratch: Path, env: dict[str, str]) -> lis
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in python_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(scratch), SCRATCH, "--chdir", SCRATCH]
+    args += ["--bind", str(scratch), SCRATCH]
+    if project is None:
+        args += ["--chdir", SCRATCH]
+    else:
+        args += ["--bind", str(project), PROJECT, "--chdir", str(Path(PROJECT) / cwd)]
     for name, value in env.items():
         args += ["--setenv", name, value]
     return [*args, "--", *command]
@@ -227,6 +235,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     scratch = Unicode(help="Host path of the scratch folder (the kernel's working folder).")
     sandbox = Bool(True, help="Run the kernel in bubblewrap.")
     kernel_env = Dict(help="The kernel's environment.")
+    project = Unicode("", help="Host path of a project folder the kernel may change (mounted at PROJECT).")
+    cwd = Unicode("", help="The kernel's working folder inside the project.")
     max_message_bytes = Integer(Limits.max_message_bytes, help="Larger messages from the kernel are dropped.")
 
     @property
@@ -251,15 +261,19 @@ class SandboxedKernelManager(AsyncKernelManager):
         info["ip"] = str(inside / Path(self.ip).name)
         (Path(self.scratch) / KERNEL_CONNECTION).write_text(json.dumps(info))
         command = [*KERNEL_COMMAND, str(inside / KERNEL_CONNECTION), *(extra_arguments or [])]
-        return bwrap_command(command, Path(self.scratch), self.kernel_env) if self.sandbox else command
+        if not self.sandbox:
+            return command
+        return bwrap_command(command, Path(self.scratch), self.kernel_env,
+                             Path(self.project) if self.project else None, self.cwd)
 
 
 def kernel_manager(scratch: Path, connection_file: Path, env: dict[str, str], limits: Limits,
-                   sandbox: bool) -> SandboxedKernelManager:
-    """A kernel manager for one run in ``scratch`` (the connection file stays outside it)."""
+                   sandbox: bool, project: Path | None = None, cwd: str = "") -> SandboxedKernelManager:
+    """A kernel manager for one run in ``scratch`` (the connection file stays outside it), in the
+    subfolder ``cwd`` of ``project`` when one is given."""
     if not sandbox:
         warn_unconfined()
     return SandboxedKernelManager(transport="ipc", ip=str(scratch / "kernel"),
                                   connection_file=str(connection_file), scratch=str(scratch),
-                                  sandbox=sandbox, kernel_env=env,
+                                  sandbox=sandbox, kernel_env=env, project=str(project or ""), cwd=cwd,
                                   max_message_bytes=limits.max_message_bytes)

@@ -327,6 +327,8 @@ def check_project(path: Path | str, *, run: bool = True) -> list[Item]:
     with tempfile.TemporaryDirectory(prefix="healthpath-project-") as scratch:
         copy = Path(scratch) / project.name
         shutil.copytree(project, copy, symlinks=True, ignore=shutil.ignore_patterns(*SKIPPED_FOLDERS))
+        for link in [path for path in copy.rglob("*") if path.is_symlink()]:
+            link.unlink()  # the checker reads only the project's own files, never where a link points
         items = []
         if run:  # what the checker reads is what this run writes
             for key in ("evaluation", "split"):
@@ -340,11 +342,14 @@ def check_project(path: Path | str, *, run: bool = True) -> list[Item]:
 
 
 def run_project(project: Path, settings: dict) -> Run:
-    """Execute the project's notebooks in order, offline when bubblewrap is here, within its budget."""
+    """Execute the project's notebooks in order, offline, within its budget: in the course's
+    grading sandbox when it is here (the instructor's copy of the course), else with nbconvert
+    under bubblewrap's network namespace (the learner edition), else unconfined, with a note."""
+    if grading_sandbox_available():
+        return _run_in_grading_sandbox(project, settings)
     budget = float(settings["budget_seconds"])
     bwrap = shutil.which("bwrap")
     offline = bwrap is not None and _namespaces_work(bwrap)
-    graders_runner = course_runner_available()
     note = "" if offline else ("bubblewrap is not usable here, so the run was not cut off from the "
                                "network; the grader's run is")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
@@ -352,20 +357,16 @@ def run_project(project: Path, settings: dict) -> Run:
     errors, started = [], time.monotonic()
     for name in settings["notebooks"]:
         notebook = project / name
+        left = budget - (time.monotonic() - started)
         if not notebook.is_file():
             errors.append(f"{name} does not exist (listed in {CONFIG})")
             break
-        left = budget - (time.monotonic() - started)
         if left <= 0:
             break
         executed = notebook.with_name(notebook.stem + ".executed.ipynb")
-        if graders_runner:  # the course's notebook runner (the lessons' offline runs use it too)
-            command = [sys.executable, "-m", "graders.runner", str(notebook), str(executed),
-                       "--cell-timeout", str(int(math.ceil(left)) + 1)]
-        else:  # the learner edition: nbconvert's runner
-            command = [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-                       f"--ExecutePreprocessor.timeout={int(math.ceil(left)) + 1}",
-                       "--output", executed.name, "--output-dir", str(executed.parent), str(notebook)]
+        command = [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+                   f"--ExecutePreprocessor.timeout={int(math.ceil(left)) + 1}",
+                   "--output", executed.name, "--output-dir", str(executed.parent), str(notebook)]
         if offline:
             command = [bwrap, "--unshare-net", "--dev-bind", "/", "/", "--die-with-parent",
                        "--chdir", str(notebook.parent), "--", *command]
@@ -377,7 +378,7 @@ def run_project(project: Path, settings: dict) -> Run:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             break
-        error = _first_error(executed) if executed.is_file() else (
+        error = _first_error(_read_notebook(executed)) if executed.is_file() else (
             f"{name} did not run: {(stderr.strip().splitlines() or ['no message'])[-1][:300]}")
         executed.unlink(missing_ok=True)
         if error:
@@ -386,10 +387,54 @@ def run_project(project: Path, settings: dict) -> Run:
     return Run(time.monotonic() - started, errors, offline, note)
 
 
-def course_runner_available() -> bool:
-    """Whether the course's notebook runner (``graders.runner``, the instructor's copy) is here; the
-    learner edition runs notebooks with nbconvert instead."""
-    return importlib.util.find_spec("graders.runner") is not None
+def grading_sandbox_available() -> bool:
+    """Whether the course's grading sandbox (``graders``, the instructor's copy) and bubblewrap are
+    here; the learner edition has no ``graders``."""
+    return importlib.util.find_spec("graders.execute") is not None and shutil.which("bwrap") is not None
+
+
+def _run_in_grading_sandbox(project: Path, settings: dict) -> Run:
+    """Each notebook in the grading sandbox (no network, capped memory and processes), in its
+    folder of ``project`` (which the run may change), within what is left of the budget."""
+    import dataclasses
+
+    from graders.execute import run_notebook
+    from graders.sandbox import Limits
+
+    budget = float(settings["budget_seconds"])
+    errors, started = [], time.monotonic()
+    for name in settings["notebooks"]:
+        notebook = project / name
+        left = int(math.ceil(budget - (time.monotonic() - started)))
+        if not notebook.is_file():
+            errors.append(f"{name} does not exist (listed in {CONFIG})")
+            break
+        if left <= 0:
+            break
+        try:
+            nb = _read_notebook(notebook)
+        except ProjectError as error:
+            errors.append(str(error))
+            break
+        limits = dataclasses.replace(Limits(), cell_timeout=left, notebook_timeout=left)
+        execution = run_notebook(nb, limits=limits, project=project,
+                                 cwd=str(notebook.parent.relative_to(project)))
+        if execution.status == "timeout":
+            break  # the time is over budget: check_run says so
+        executed = _with_outputs(nb, execution.outputs)
+        error = execution.reason if execution.status != "ok" else _first_error(executed)
+        if error:
+            errors.append(f"{name}: {error}")
+            break
+    return Run(time.monotonic() - started, errors, True, "in the course's grading sandbox")
+
+
+def _with_outputs(nb, outputs):
+    """``nb`` with the ``outputs`` of a run put on its code cells."""
+    for cell, cell_outputs in zip(nb.cells, outputs):
+        if cell.cell_type == "code":
+            cell.outputs = cell_outputs or []
+    return nb
 
 
 def _namespaces_work(bwrap: str) -> bool:
@@ -398,10 +443,17 @@ def _namespaces_work(bwrap: str) -> bool:
     return test.returncode == 0
 
 
-def _first_error(executed: Path) -> str | None:
+def _read_notebook(path: Path):
     import nbformat
 
-    nb = nbformat.read(executed, as_version=4)
+    try:
+        return nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:
+        raise ProjectError(f"{path.name} is not a readable notebook ({error}); open it in JupyterLab "
+                           "and save it again") from error
+
+
+def _first_error(nb) -> str | None:
     for number, cell in enumerate(nb.cells, start=1):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "error":

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -77,8 +78,28 @@ def test_a_small_filled_in_project_passes_every_item(tmp_path):
     assert [(i["key"], i["passed"], i["required"]) for i in recorded] == [(k, True, True) for k in "abcdef"]
 
 
+def test_the_run_is_in_the_grading_sandbox_offline_and_blind_to_the_course(tmp_path):
+    # Learner code in a project sees the project and the datasets, never the course's solutions,
+    # and has no network; what it writes in the project's copy is what the checker reads.
+    source = Path(project.__file__).resolve().parent.parent / "source"
+    probe = (f"import os, urllib.request\nassert not os.path.exists({str(source)!r}), 'source/ is visible'\n"
+             "try:\n    urllib.request.urlopen('http://pypi.org', timeout=5)\n"
+             "    raise SystemExit('online')\nexcept OSError:\n    pass\n")
+    items = by_key(project.check_project(filled_project(tmp_path, extra=probe)))
+    assert all(item.passed for item in items.values()), [i.line() for i in items.values()]
+    assert "in the course's grading sandbox" in items["a"].why
+
+
+def test_a_link_in_the_project_is_not_followed(tmp_path):
+    folder = filled_project(tmp_path)
+    (folder / "model-card.md").unlink()
+    (folder / "model-card.md").symlink_to(Path(model_card.__file__))
+    items = by_key(project.check_project(folder, run=False))
+    assert not items["d"].passed and "model-card.md is missing" in items["d"].why
+
+
 def test_it_runs_with_nbconvert_where_the_courses_runner_is_not_there(tmp_path, monkeypatch):
-    monkeypatch.setattr(project, "course_runner_available", lambda: False)  # as in the learner edition
+    monkeypatch.setattr(project, "grading_sandbox_available", lambda: False)  # as in the learner edition
     items = by_key(project.check_project(filled_project(tmp_path)))
     assert all(item.passed for item in items.values()), [i.line() for i in items.values()]
 
