@@ -32,6 +32,9 @@ DEEP_LEARNING_SECONDS = 90
 # module 8's chest-film project (as module/file patterns).
 DEEP_LEARNING_LESSONS = ("06-deep-learning/*", "08-real-world-projects/02-chest-film-classifier.ipynb")
 BUDGET_BYTES = int(1.5 * 2**30)
+# Where `./course lessons` and the lesson tests keep the executed lessons (under the course's root),
+# one <module>/<lesson>.ipynb each: the course site (`./course site`) renders them.
+EXECUTED_FOLDER = Path("build") / "executed"
 SAMPLE_SECONDS = 0.1
 # A lesson over its time is stopped at this multiple of its budget (it has failed already).
 STOP_FACTOR = 2
@@ -82,9 +85,11 @@ def budget_seconds(path: Path, nb: nbformat.NotebookNode) -> float:
     return float(declared)
 
 
-def run_lesson(path: Path, environment: dict[str, str] | None = None) -> LessonRun:
+def run_lesson(path: Path, environment: dict[str, str] | None = None, keep: Path | None = None) -> LessonRun:
     """Execute the lesson at ``path`` in a fresh, offline kernel and measure it; ``environment``
-    adds to the kernel's environment variables (e.g. a learner edition's HEALTHPATH_ROOT)."""
+    adds to the kernel's environment variables (e.g. a learner edition's HEALTHPATH_ROOT). With
+    ``keep``, the executed notebook (its outputs and figures) is copied there, for the course site
+    (:mod:`graders.site`) to render without running the lesson again."""
     path = Path(path).resolve()
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -113,7 +118,23 @@ def run_lesson(path: Path, environment: dict[str, str] | None = None) -> LessonR
         peak.stop()
         error = first_error(nbformat.read(executed, as_version=4)) if executed.exists() else (
             f"the run did not finish: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no message'}")
+        if keep is not None and executed.exists():
+            keep_copy(executed, Path(keep))
     return LessonRun(path, elapsed, peak.bytes, seconds, BUDGET_BYTES, error)
+
+
+def executed_copy(executed_folder: Path, lesson: Path) -> Path:
+    """Where the executed copy of ``lesson`` is kept under ``executed_folder``:
+    ``<module>/<lesson>.ipynb`` (the course's default folder is :data:`EXECUTED_FOLDER`)."""
+    return Path(executed_folder) / Path(lesson).parent.name / Path(lesson).name
+
+
+def keep_copy(executed: Path, destination: Path) -> None:
+    """Copy ``executed`` to ``destination`` whole or not at all (a reader never sees half a file)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    shutil.copyfile(executed, partial)
+    os.replace(partial, destination)
 
 
 def first_error(nb: nbformat.NotebookNode) -> str | None:
@@ -164,10 +185,15 @@ def _kill_tree(process: subprocess.Popen) -> None:
             pass
 
 
-def run_lessons(paths: list[Path], workers: int = 2) -> list[LessonRun]:
-    """Run ``paths`` with ``workers`` lessons at a time; results in the order of ``paths``."""
+def run_lessons(paths: list[Path], workers: int = 2, keep_in: Path | None = None) -> list[LessonRun]:
+    """Run ``paths`` with ``workers`` lessons at a time; results in the order of ``paths``. With
+    ``keep_in``, each executed notebook is kept there as ``<module>/<lesson>.ipynb``."""
+
+    def run(path: Path) -> LessonRun:
+        return run_lesson(path, keep=executed_copy(keep_in, path) if keep_in is not None else None)
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(run_lesson, paths))
+        return list(pool.map(run, paths))
 
 
 def report(runs: list[LessonRun], root: Path, workers: int) -> str:

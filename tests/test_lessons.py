@@ -9,8 +9,10 @@ import pytest
 from graders.lessons import (
     BUDGET_SECONDS,
     DEEP_LEARNING_SECONDS,
+    EXECUTED_FOLDER,
     LessonSetupError,
     budget_seconds,
+    executed_copy,
     lesson_notebooks,
     run_lesson,
 )
@@ -27,8 +29,10 @@ pytestmark = pytest.mark.lessons
     or [pytest.param(None, marks=pytest.mark.skip(reason="modules/ has no lesson notebook yet"))],
 )
 def test_lesson_runs_within_its_budget(path, learner_edition):
-    """Run from the learner edition, as a learner has it (no source/, graders/ or tests)."""
-    run = run_lesson(learner_edition.root / path.relative_to(ROOT), learner_edition.environment)
+    """Run from the learner edition, as a learner has it (no source/, graders/ or tests); the
+    executed copy is kept in the course's build/executed/, which the site test renders."""
+    run = run_lesson(learner_edition.root / path.relative_to(ROOT), learner_edition.environment,
+                     keep=executed_copy(ROOT / EXECUTED_FOLDER, path))
     assert not run.problems, f"{path.relative_to(ROOT)}: " + "; ".join(run.problems)
 
 
@@ -54,6 +58,17 @@ def test_a_lesson_runs_offline_in_its_own_folder(tmp_path):
                   "import urllib.request\nurllib.request.urlopen('http://pypi.org', timeout=5)")
     error = run_lesson(path).error
     assert error.startswith("cell 2 ('import urllib.request') raised URLError"), error
+
+
+def test_the_executed_copy_is_kept_with_its_outputs(tmp_path):
+    path = lesson(tmp_path / "modules" / "01-python-fundamentals", "print(6 * 7)")
+    kept = executed_copy(tmp_path / "executed", path)
+    assert kept == tmp_path / "executed" / "01-python-fundamentals" / "lesson.ipynb"
+    run = run_lesson(path, keep=kept)
+    assert not run.problems
+    outputs = nbformat.read(kept, as_version=4).cells[0].outputs
+    assert outputs[0]["text"] == "42\n"
+    assert not any(kept.parent.glob(".*.partial"))
 
 
 def test_time_and_memory_over_budget_fail(tmp_path):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from graders.course import add_course_argument, course_from, reports_errors
-from graders.lessons import LessonSetupError, lesson_notebooks, report, run_lessons
+from graders.lessons import EXECUTED_FOLDER, LessonSetupError, lesson_notebooks, report, run_lessons
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "lessons", help="execute every lesson in modules/ offline and report time and memory",
         description="Run each lesson notebook of modules/ top to bottom in a fresh offline kernel "
                     "(WORKERS at a time), write a table of wall time and peak memory, and fail when "
-                    "a cell raises or a lesson is over its budget.")
+                    "a cell raises or a lesson is over its budget. The executed notebooks are kept "
+                    "in build/executed/<module>/<lesson>.ipynb, for `healthpath site`.")
     parser.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK",
                         help="only these lessons (default: all of modules/)")
     parser.add_argument("--workers", type=int, default=2, help="lessons run at once (default: 2)")
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"healthpath lessons: no lesson notebook in {course.root / 'modules'}", file=sys.stderr)
         return 1
     try:
-        runs = run_lessons(paths, workers=args.workers)
+        runs = run_lessons(paths, workers=args.workers, keep_in=course.root / EXECUTED_FOLDER)
     except LessonSetupError as error:
         print(f"healthpath lessons: {error}", file=sys.stderr)
         return 2
