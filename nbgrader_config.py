@@ -14,10 +14,11 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Every assignment starts with the course header (how to work, how to check, academic honesty).
 c.IncludeHeaderFooter.header = "source/header.ipynb"
 
-# Mutants (source/<id>/mutants.yml) are wrong answers built from the solutions, and hidden cases
+# Mutants (source/<id>/mutants.yml) are wrong answers built from the solutions, a final project's
+# gate projects (source/<id>/projects.yml) name its example projects, and hidden cases
 # (source/<id>/hidden_cases.py) build the hidden inputs and their labels: never released.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants.yml",
-                            "hidden_cases.py"]
+                            "projects.yml", "hidden_cases.py"]
 
 # Cells may run as long as training needs (nbgrader's default is 30 s), and Validate on a notebook
 # without tests (a lesson) says so instead of "Success!" (healthpath/validate.py).

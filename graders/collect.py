@@ -8,7 +8,8 @@ Three kinds of source folder:
 - nbgrader's exchange: ``FROM/<course_id>/inbound/`` (collected by nbgrader's own collector).
 
 A ``timestamp.txt`` next to the notebooks (or inside the zip) gives the submission time; without
-one, the newest file's modification time does.
+one, the newest file's modification time does. A final project's folder ``project/`` beside the
+notebooks (or in the zip) is kept whole, without its ``.git``, ``.venv`` and caches.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.utils import parse_utc
 
 from graders.course import Course, CourseError
+from graders.project_checks import PROJECT_FOLDER
+from healthpath.project import SKIPPED_FOLDERS
 
 TIMESTAMP = "timestamp.txt"
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
+MAX_UNPACKED_BYTES = 500 * 2**20  # a zip that would unpack to more is refused (a zip bomb, or data)
 
 
 @dataclass
@@ -71,7 +75,7 @@ def collect(course: Course, assignment: str, source: Path) -> Collected:
         with tempfile.TemporaryDirectory() as unpacked:
             try:
                 files = _submission_files(entry, assignment, Path(unpacked))
-            except (zipfile.BadZipFile, OSError) as error:
+            except (zipfile.BadZipFile, OSError, ValueError) as error:
                 result.skipped[entry.name] = f"cannot be read ({error}); ask the student to resubmit"
                 continue
             if files is None:
@@ -90,16 +94,22 @@ def _release_notebooks(course: Course, assignment: str) -> list[str]:
 
 
 def _submission_files(entry: Path, assignment: str, unpacked: Path) -> dict[str, Path] | None:
-    """The submission's files by name (notebooks, other files and timestamp.txt)."""
+    """The submission's files by relative path (notebooks, other files, timestamp.txt and a
+    project's files under ``project/``)."""
     if entry.is_file() and entry.suffix == ".ipynb":
         return {entry.name: entry}
     if entry.is_file() and entry.suffix == ".zip":
         with zipfile.ZipFile(entry) as archive:
-            for info in archive.infolist():
-                name = Path(info.filename).name
-                if info.is_dir() or name.startswith(".") or "__MACOSX" in info.filename:
+            infos = [info for info in archive.infolist()
+                     if not info.is_dir() and "__MACOSX" not in info.filename]
+            if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+                raise ValueError(f"it would unpack to more than {MAX_UNPACKED_BYTES // 2**20} MB")
+            for info in infos:
+                relative = _kept_path(Path(info.filename))
+                if relative is None:
                     continue
-                target = unpacked / name
+                target = unpacked / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(info))
                 stamp = datetime(*info.date_time).timestamp()
                 os.utime(target, (stamp, stamp))
@@ -108,8 +118,29 @@ def _submission_files(entry: Path, assignment: str, unpacked: Path) -> dict[str,
         folder = entry / assignment if (entry / assignment).is_dir() else entry
     else:
         return None
-    return {p.name: p for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.startswith(".")}
+    files = {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and not p.name.startswith(".")}
+    project = folder / PROJECT_FOLDER
+    if project.is_dir() and not project.is_symlink():
+        for path in sorted(project.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not path.is_symlink() and _kept_path(relative) == relative:
+                files[relative.as_posix()] = path
+    return files
+
+
+def _kept_path(path: Path) -> Path | None:
+    """Where a zip member goes: a top-level file by its name, a project's file under project/ with
+    its folders (environments, caches and dot-folders but .github dropped); None when not kept."""
+    parts = path.parts
+    if ".." in parts or path.is_absolute():
+        return None
+    if PROJECT_FOLDER in parts[:-1]:
+        inside = parts[parts.index(PROJECT_FOLDER):]
+        if any(part in SKIPPED_FOLDERS or (part.startswith(".") and part not in (".github", ".gitignore"))
+               for part in inside):
+            return None
+        return Path(*inside)
+    return None if path.name.startswith(".") else Path(path.name)
 
 
 def _store(course: Course, assignment: str, student: str, files: dict[str, Path],
@@ -122,7 +153,8 @@ def _store(course: Course, assignment: str, student: str, files: dict[str, Path]
     dest = course.directory("submitted") / student / assignment
     new_content = {name: path.read_bytes() for name, path in files.items()}
     if dest.is_dir():
-        old_content = {p.name: p.read_bytes() for p in dest.iterdir() if p.is_file() and p.name != TIMESTAMP}
+        old_content = {p.relative_to(dest).as_posix(): p.read_bytes() for p in dest.rglob("*")
+                       if p.is_file() and p.name != TIMESTAMP}
         old_timestamp = (dest / TIMESTAMP).read_text().strip() if (dest / TIMESTAMP).exists() else None
         if old_content == new_content and old_timestamp == timestamp:
             result.unchanged.append(student)
@@ -133,6 +165,7 @@ def _store(course: Course, assignment: str, student: str, files: dict[str, Path]
         result.new.append(student)
     dest.mkdir(parents=True)
     for name, content in new_content.items():
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
         (dest / name).write_bytes(content)
     (dest / TIMESTAMP).write_text(timestamp + "\n")
 

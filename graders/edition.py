@@ -83,7 +83,7 @@ def leaks(course: Course, edition: Path) -> list[gate.Problem]:
                 for name in INSTRUCTOR_ONLY if (edition / name).exists()]
     files = [p for p in edition.rglob("*") if p.is_file() and ".git" not in p.parts]
     problems += [gate.Problem(p, "an instructor-only file is in the learner edition")
-                 for p in files if p.name in (gate.MUTANTS, hidden_cases.DEFINITIONS)]
+                 for p in files if p.name in (gate.MUTANTS, gate.PROJECTS, hidden_cases.DEFINITIONS)]
     texts = [p for p in files if p.suffix in TEXT_SUFFIXES]
     for assignment in course.assignments():
         released = edition / "release" / assignment

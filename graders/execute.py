@@ -31,6 +31,9 @@ from healthpath.kernel import TF_LOG_LEVEL
 log = logging.getLogger(__name__)
 
 OBSERVATIONS = "observations.jsonl"
+# One thread per numerical library in each kernel: grading runs several kernels side by side, and
+# BLAS or OpenMP threads that each try to use every core only wait for one another.
+KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 STATUSES = ("ok", "timeout", "memory", "crashed")
 
 
@@ -93,6 +96,7 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
             "PYTHONPATH": os.pathsep.join([str(sandboxing.package_root())] + (
                 [str(Path(sandboxing.PROJECT if sandbox else project) / "src")] if project else [])),
             OBSERVATIONS_ENV: str(inside / OBSERVATIONS), CASES_ENV: str(inside / "cases"),
+            **KERNEL_THREADS,
         }
         executed = _without_outputs(nb)
         with sandboxing.Cgroups(limits) as cgroups, open(work / "kernel.log", "wb") as log_file:
@@ -225,9 +229,9 @@ def read_observations(path: Path, cap: int) -> tuple[list[dict[str, Any]], list[
 
 
 def cache_key(nb: NotebookNode, cases_digest: str = "") -> str:
-    """sha256 of the notebook's cell ids, types and sources and of the hidden cases it is given
-    (what determines an execution)."""
-    digest = hashlib.sha256(cases_digest.encode())
+    """sha256 of the notebook's cell ids, types and sources, of the hidden cases it is given and of
+    the kernel's thread settings (what determines an execution)."""
+    digest = hashlib.sha256(cases_digest.encode() + json.dumps(KERNEL_THREADS).encode())
     for cell in nb.cells:
         digest.update(json.dumps([cell.get("id"), cell.cell_type, cell.source]).encode("utf-8"))
     return digest.hexdigest()

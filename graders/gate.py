@@ -9,7 +9,10 @@ Checks, each a function returning a list of :class:`Problem` (empty when it pass
 - :func:`check_grading` - graded through the course's real grading path (on a temporary copy of
   the course): the source notebook, submitted, earns full automatic marks; the unmodified release
   earns none; every autograded test cell's reference records a hidden check; every mutant of
-  ``source/<assignment>/mutants.yml`` loses the points of the test cells it lists.
+  ``source/<assignment>/mutants.yml`` loses the points of the test cells it lists. A final
+  project's assignment has ``projects.yml`` instead: the solution is handed in with a worked
+  example project that must earn every checker point, and each weaker example project must lose
+  the points of the checker cells it lists.
 """
 
 from __future__ import annotations
@@ -37,9 +40,11 @@ from graders.commands.release import release
 from graders.course import Course, open_course
 from graders.feedback import generate_feedback
 from graders.preprocessors.sandboxed_execute import use_bwrap
+from graders.project_checks import PROJECT_FOLDER
 from graders.sandbox import Sandbox
 from graders.verdict import is_autograded_test
 from healthpath import rules
+from healthpath.project import SKIPPED_FOLDERS
 
 BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
@@ -261,7 +266,7 @@ def release_leaks(course: Course, assignment: str) -> list[Problem]:
     files = [p for p in released.rglob("*") if p.is_file()] if released.is_dir() else []
     problems = [Problem(p, "an instructor-only file is released; add its name to "
                            "c.CourseDirectory.ignore in nbgrader_config.py, delete it and release again")
-                for p in files if p.name in (MUTANTS, hidden_cases.DEFINITIONS)]
+                for p in files if p.name in (MUTANTS, PROJECTS, hidden_cases.DEFINITIONS)]
     for source in sorted((course.directory("source") / assignment).glob("*.ipynb")):
         problems += check_leaks(files, secrets(source))
     return problems
@@ -273,6 +278,10 @@ MUTANTS = "mutants.yml"
 MUTANTS_FORMAT = ("a list of entries {name: a-z0-9 and dashes, cell: grade_id of a solution cell, "
                   "code: the cell's replacement source, must_fail: [grade_ids of autograded test cells]}")
 SOURCE_STUDENT, RELEASE_STUDENT, MUTANT_STUDENT = "gate-source", "gate-release", "gate-mutant-"
+PROJECTS = "projects.yml"
+PROJECTS_FORMAT = ("{solution: the course-relative path of the example project that earns full marks, "
+                   "weaker: [{name: a-z0-9 and dashes, project: the path of a weaker example project, "
+                   "must_fail: [grade_ids of checker cells]}]}")
 
 
 @dataclass(frozen=True)
@@ -284,6 +293,7 @@ class Mutant:
     cell: str
     code: str
     must_fail: tuple[str, ...]
+    project: Path | None = None  # a final project's weaker example, handed in with the solution
 
 
 def load_mutants(path: Path, solution_cells: set[str],
@@ -331,16 +341,59 @@ def load_mutants(path: Path, solution_cells: set[str],
     return mutants, problems
 
 
+def load_projects(path: Path, root: Path,
+                  test_cells: set[str]) -> tuple[Path | None, list[Mutant], list[Problem]]:
+    """The example projects of ``path`` (source/<assignment>/projects.yml): the solution's project
+    and the weaker ones as mutants (handed in with the solution's answers), and what is wrong."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        return None, [], [Problem(path, f"not valid YAML: {error}")]
+    if not (isinstance(entries, dict) and set(entries) == {"solution", "weaker"}
+            and isinstance(entries["weaker"], list) and entries["weaker"]):
+        return None, [], [Problem(path, f"must be {PROJECTS_FORMAT}")]
+
+    def folder(relative: object) -> Path | None:
+        found = root / str(relative)
+        return found if (found / "project.toml").is_file() else None
+
+    solution, mutants, problems = folder(entries["solution"]), [], []
+    if solution is None:
+        problems.append(Problem(path, f"solution {entries['solution']!r} is not a project folder (no "
+                                      "project.toml there)"))
+    for number, entry in enumerate(entries["weaker"], start=1):
+        if not (isinstance(entry, dict) and set(entry) == {"name", "project", "must_fail"}):
+            problems.append(Problem(path, f"weaker project {number}: needs exactly name, project, must_fail"))
+            continue
+        where, must_fail = folder(entry["project"]), entry["must_fail"]
+        if where is None:
+            problems.append(Problem(path, f"weaker project {entry['name']!r}: {entry['project']!r} is not a "
+                                          "project folder"))
+        elif not (isinstance(must_fail, list) and must_fail and set(must_fail) <= test_cells):
+            problems.append(Problem(path, f"weaker project {entry['name']!r}: must_fail must list checker "
+                                          f"cells' grade_ids (have: {sorted(test_cells)})"))
+        else:
+            mutants.append(Mutant(str(entry["name"]), "", "", tuple(must_fail), where))
+    uncovered = sorted(test_cells - {gid for m in mutants for gid in m.must_fail})
+    if not problems and uncovered:
+        problems.append(Problem(path, f"no weaker project shows that {', '.join(uncovered)} can fail"))
+    return solution, mutants, problems
+
+
 def _cells(notebook: NotebookNode) -> dict[str, NotebookNode]:
     return {cell.metadata.nbgrader["grade_id"]: cell for cell in notebook.cells
             if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
 
 
-def _submit(course: Course, student: str, assignment: str, notebooks: dict[str, NotebookNode]) -> None:
+def _submit(course: Course, student: str, assignment: str, notebooks: dict[str, NotebookNode],
+            project: Path | None = None) -> None:
     folder = course.directory("submitted") / student / assignment
     folder.mkdir(parents=True)
     for name, nb in notebooks.items():
         nbformat.write(nb, folder / f"{name}.ipynb")
+    if project is not None:
+        shutil.copytree(project, folder / PROJECT_FOLDER, symlinks=True,
+                        ignore=shutil.ignore_patterns(*SKIPPED_FOLDERS))
 
 
 def _answered(released: NotebookNode, answers: dict[str, str]) -> NotebookNode:
@@ -380,8 +433,14 @@ def gate_submissions(course: Course, assignment: str,
                  if cell.metadata.nbgrader.get("solution")}
     tests = {gid for cells in source_cells.values() for gid, cell in cells.items()
              if is_autograded_test(cell)}
-    mutants, problems = load_mutants(course.directory("source") / assignment / MUTANTS, set(solutions),
-                                     tests)
+    folder = course.directory("source") / assignment
+    if (folder / PROJECTS).exists():  # a final project: the mutants are weaker projects
+        _, mutants, problems = load_projects(folder / PROJECTS, course.root, tests)
+        answers = {SOURCE_STUDENT: solutions, RELEASE_STUDENT: {}}
+        answers |= {MUTANT_STUDENT + mutant.name: solutions for mutant in mutants}
+        return ({student: {name: _answered(nb, chosen) for name, nb in released.items()}
+                 for student, chosen in answers.items()}, mutants, problems)
+    mutants, problems = load_mutants(folder / MUTANTS, set(solutions), tests)
 
     def answered_until_tested(mutant: Mutant) -> dict[str, str]:
         last = {}
@@ -410,8 +469,13 @@ def check_grading(course: Course, assignment: str, fresh: Course, *, workers: in
     mutants_path = course.directory("source") / assignment / MUTANTS
     submissions, mutants, problems = gate_submissions(course, assignment,
                                                       fresh.directory("release") / assignment)
+    projects = {MUTANT_STUDENT + mutant.name: mutant.project for mutant in mutants if mutant.project}
+    if (course.directory("source") / assignment / PROJECTS).exists():
+        projects[SOURCE_STUDENT], _, _ = load_projects(course.directory("source") / assignment / PROJECTS,
+                                                       course.root, set(tests))
+        mutants_path = course.directory("source") / assignment / PROJECTS
     for student, notebooks in submissions.items():
-        _submit(fresh, student, assignment, notebooks)
+        _submit(fresh, student, assignment, notebooks, projects.get(student))
     try:
         grade(fresh, assignment, workers=workers, sandbox_required=sandbox_required, progress=False)
     except reference.ReferenceFailed as error:
@@ -435,9 +499,10 @@ def check_grading(course: Course, assignment: str, fresh: Course, *, workers: in
     for mutant in mutants:
         kept = [gid for gid in mutant.must_fail if scores(MUTANT_STUDENT + mutant.name)[gid][0] > 0]
         if kept:
+            what = ("the checker passes what this weaker project gets wrong" if mutant.project else
+                    "no hidden check catches this wrong answer; add one that does")
             problems.append(Problem(mutants_path, f"mutant {mutant.name!r} keeps the points of "
-                                                  f"{', '.join(kept)}: no hidden check catches this wrong "
-                                                  "answer; add one that does"))
+                                                  f"{', '.join(kept)}: {what}"))
     problems += check_references(fresh, assignment, sources, sandbox_required)
     return problems + check_feedback(fresh, assignment, sources)
 

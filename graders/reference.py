@@ -17,7 +17,7 @@ from typing import Any
 
 import nbformat
 
-from graders.execute import run_notebook
+from graders.execute import KERNEL_THREADS, run_notebook
 from graders.hidden_cases import HiddenCases
 from graders.sandbox import Limits
 from graders.verdict import attribute
@@ -45,7 +45,8 @@ def cache_folder(course_root: Path) -> Path:
 
 def cache_path(source: Path, course_root: Path, cases: HiddenCases) -> Path:
     """Where the reference of ``source`` run with ``cases`` is cached."""
-    digest = hashlib.sha256(Path(source).read_bytes() + b"\0" + cases.digest.encode()).hexdigest()
+    digest = hashlib.sha256(Path(source).read_bytes() + b"\0" + cases.digest.encode()
+                            + json.dumps(KERNEL_THREADS).encode()).hexdigest()
     return cache_folder(course_root) / f"{digest}.json"
 
 

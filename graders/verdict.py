@@ -4,7 +4,8 @@ A test cell earns its points iff it ran without an ``error`` output and every hi
 reference solution records in that cell is recorded by the submission as many times, with values
 that pass the rule the reference recorded (``healthpath.rules``: equal within its tolerances, a
 partition, a metric against labels the kernel never saw). Nothing else the kernel printed or
-returned counts, and the submission's own rules are never used.
+returned counts, and the submission's own rules are never used. A final project's checker cells
+(:mod:`graders.project_checks`) take their verdict from the project checker's items instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from graders import project_checks
 from graders.execute import Execution
 from healthpath import rules
 
@@ -64,7 +66,7 @@ def attribute(nb: NotebookNode, execution: Execution) -> tuple[dict[str, list[di
         if not is_autograded_test(cell):
             continue
         grade_id = cell.metadata.nbgrader["grade_id"]
-        if grade_id not in attributed:
+        if grade_id not in attributed and not project_checks.checker_item(cell):
             problems.append(f"test cell {grade_id!r}: {NO_REFERENCE}")
         if any(output.get("output_type") == "error" for output in outputs or []):
             problems.append(f"test cell {grade_id!r} fails on the reference solution")
@@ -72,9 +74,11 @@ def attribute(nb: NotebookNode, execution: Execution) -> tuple[dict[str, list[di
 
 
 def judge(nb: NotebookNode, execution: Execution, reference: dict[str, list[dict[str, Any]]],
-          truth: dict[str, dict[str, Any]]) -> list[Verdict]:
+          truth: dict[str, dict[str, Any]],
+          checked: dict[str, dict[str, Any]] | None = None) -> list[Verdict]:
     """The verdict of every autograded test cell of ``nb`` (outputs as in ``execution``) against the
-    ``reference`` observations per cell and the hidden cases' ``truth``."""
+    ``reference`` observations per cell and the hidden cases' ``truth``; a checker cell's against
+    the project checker's items ``checked``."""
     submitted: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for observation in execution.observations:
         submitted[observation["key"]].append(observation["record"])
@@ -84,7 +88,12 @@ def judge(nb: NotebookNode, execution: Execution, reference: dict[str, list[dict
             continue
         grade_id = cell.metadata.nbgrader["grade_id"]
         max_points = float(cell.metadata.nbgrader.get("points", 0))
-        reason, ename = _cell_failure(grade_id, outputs or [], execution, reference, submitted, truth)
+        item = project_checks.checker_item(cell)
+        if item and execution.status == "ok" and not _raised(outputs or []):
+            reason = project_checks.failure(item, checked)
+            ename = FAILED if reason else None
+        else:
+            reason, ename = _cell_failure(grade_id, outputs or [], execution, reference, submitted, truth)
         verdicts.append(Verdict(grade_id, 0.0 if reason else max_points, max_points, reason, ename))
     return verdicts
 
@@ -92,7 +101,7 @@ def judge(nb: NotebookNode, execution: Execution, reference: dict[str, list[dict
 def _cell_failure(grade_id, outputs, execution, reference, submitted, truth) -> tuple[str | None, str | None]:
     if execution.status != "ok":
         return f"the notebook was not graded: {execution.reason}", NOT_GRADED
-    if any(output.get("output_type") == "error" for output in outputs):
+    if _raised(outputs):
         return "the cell raised an error", None
     expected = reference.get(grade_id)
     if not expected:
@@ -113,6 +122,10 @@ def _cell_failure(grade_id, outputs, execution, reference, submitted, truth) -> 
             if why is not None:
                 return f"hidden check {key!r}: {why}", FAILED
     return None, None
+
+
+def _raised(outputs: list[dict[str, Any]]) -> bool:
+    return any(output.get("output_type") == "error" for output in outputs)
 
 
 def annotate(nb: NotebookNode, verdicts: list[Verdict]) -> None:

@@ -289,6 +289,9 @@ def starter_notebook(name: str, package: str) -> str:
 # ----------------------------------------------------------------------------- check-project
 
 
+ITEM_KEYS = ("a", "b", "c", "d", "e", "f")  # the checker's items, in the order it reports them
+
+
 @dataclass
 class Item:
     """One line of the checker's report."""

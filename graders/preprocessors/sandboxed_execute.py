@@ -11,7 +11,7 @@ from nbformat import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from graders import hidden_cases, reference, verdict
+from graders import hidden_cases, project_checks, reference, verdict
 from graders.execute import Execution, ExecutionCache, cache_key, run_notebook
 from graders.sandbox import Sandbox, SandboxUnavailable, bwrap_path
 
@@ -57,8 +57,14 @@ class SandboxedExecute(NbGraderPreprocessor):
             cache.put(key, execution)
         expected = reference.load_or_compute(folder / f"{notebook}.ipynb", root, cases,
                                              limits=settings.limits(), sandbox=sandbox)
+        checked = None
+        if project_checks.has_checker_cells(nb):  # a final project: its checker's items, outside the kernel
+            submitted = coursedir.format_path(coursedir.submitted_directory, resources["nbgrader"]["student"],
+                                              assignment)
+            checked = project_checks.check(Path(submitted) / project_checks.PROJECT_FOLDER,
+                                           root / "nbgrader_work" / "projects")
         copy_outputs(nb, execution)
-        verdicts = verdict.judge(nb, execution, expected.cells, expected.truth)
+        verdicts = verdict.judge(nb, execution, expected.cells, expected.truth, checked)
         verdict.annotate(nb, verdicts)
         if execution.status != "ok":
             self.log.error("%s/%s: %s", assignment, notebook, execution.reason)
