@@ -32,6 +32,8 @@ def pytest_configure(config):
     """Register the suite's markers."""
     config.addinivalue_line("markers", "lessons: executes a lesson notebook and holds it to its time and "
                                        "memory budget (`./course test` runs these last, on their own)")
+    config.addinivalue_line("markers", "site: builds a site (the course's, a portfolio) and opens it in "
+                                       "Chromium (`./course test` runs these after the lessons)")
 
 
 @pytest.fixture(scope="session")
