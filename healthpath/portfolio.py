@@ -183,10 +183,13 @@ def card(item: Project, link: str) -> str:
     record = item.evaluation
     if record:
         level = f"{float(record.get('level', 0.95)) * 100:g}%"
-        held_out = f" on {int(record['n'])} held-out" if record.get("n") else " held out"
-        lines += [f"{escape(str(record['metric']))} {float(record['estimate']):.3f} ({level} interval "
-                  f"{float(record['lower']):.3f} to {float(record['upper']):.3f}){held_out}"
-                  + (f" ({escape(str(record['held_out']))})" if record.get("held_out") else ""), ""]
+        result = (f"**{escape(str(record['metric']))} {float(record['estimate']):.3f}** ({level} interval "
+                  f"{float(record['lower']):.3f} to {float(record['upper']):.3f})")
+        if record.get("n"):
+            result += f", n = {int(record['n'])} held out"
+        if record.get("held_out"):
+            result += f": {escape(str(record['held_out']))}"
+        lines += [result, ""]
     else:
         lines += ["*No held-out evaluation recorded yet (results/evaluation.json).*", ""]
     return "::::{container} hp-card\n" + "\n".join(lines) + "::::\n"
@@ -203,7 +206,7 @@ def build_portfolio(paths: list[Path | str], out: Path | str, title: str = "Port
         raise PublishError("no project given: name at least one project folder")
     found = [read_project(path) for path in paths]
     built = build(portfolio_site(found, title), out)
-    built.warnings = [w for item in found for w in item.warnings] + built.warnings
+    built.notes = [w for item in found for w in item.warnings]
     return built
 
 
@@ -228,8 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     except PublishError as error:
         print(f"portfolio: {error}", file=sys.stderr)
         return 2
-    for warning in built.warnings:
-        print(f"portfolio: warning: {warning}", file=sys.stderr)
+    for note in built.notes:
+        print(f"portfolio: warning: {note}", file=sys.stderr)
+    if built.unlinked:
+        shown = "\n  ".join(built.unlinked[:5])
+        print(f"portfolio: {len(built.unlinked)} links point to files the site does not have, and are "
+              f"shown as text:\n  {shown}", file=sys.stderr)
     print(f"portfolio: {built.summary()}\nopen {built.out / 'index.html'}, or serve it: "
           f"python -m http.server -d {built.out}")
     return 0

@@ -78,6 +78,12 @@ class Built:
     seconds: float
     bytes: int
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)  # the caller's own warnings about its input
+
+    @property
+    def unlinked(self) -> list[str]:
+        """The warnings about links to something that is not in the site (shown as plain text)."""
+        return [w for w in self.warnings if "xref_missing" in w]
 
     def summary(self) -> str:
         return (f"{self.pages} pages built in {self.seconds:.1f} s, {self.bytes / 2**20:.1f} MB, "
@@ -118,27 +124,28 @@ def sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source) for cell in nb.cells]
 
 
-_TITLE_CALL = re.compile(r"""(?:\bset_title|\bsuptitle|\bplt\s*\.\s*title)\s*\(\s*""")
+_SUPTITLE = re.compile(r"""\bsuptitle\s*\(\s*""")
+_TITLE_CALL = re.compile(r"""(?:\bset_title|\bplt\s*\.\s*title)\s*\(\s*""")
 _TITLE_KEYWORD = re.compile(r"""\btitle\s*=\s*""")
 _NOT_FIGURE_TITLES = {"legend", "dict", "Legend", "text", "annotate", "table", "dropdown"}
 
 
 def figure_alt(source: str) -> str:
-    """Alt text for the figures a code cell makes, from its source: the titles it sets
-    (``suptitle``, ``set_title``, ``plt.title``, a ``title=`` argument of a plotting call), else
-    "Figure made by the code above: <its first line>"."""
-    titles = []
-    for pattern in (_TITLE_CALL, _TITLE_KEYWORD):
-        for match in pattern.finditer(source):
-            if pattern is _TITLE_KEYWORD and _enclosing_call(source, match.start()) in _NOT_FIGURE_TITLES:
-                continue
-            text = _string_at(source, match.end())
-            if text and text not in titles:
-                titles.append(text)
-        if titles:
-            break
-    if titles:
-        return _clip("Figure: " + "; ".join(titles))
+    """Alt text for the figures a code cell makes, from its source: the titles it sets (the
+    figure's ``suptitle``, then its panels' ``set_title``/``plt.title``, else a ``title=``
+    argument of a plotting call), else "Figure made by the code above: <its first line>"."""
+    figure = [_string_at(source, m.end()) for m in _SUPTITLE.finditer(source)]
+    panels = [_string_at(source, m.end()) for m in _TITLE_CALL.finditer(source)]
+    if not figure and not panels:
+        panels = [_string_at(source, m.end()) for m in _TITLE_KEYWORD.finditer(source)
+                  if _enclosing_call(source, m.start()) not in _NOT_FIGURE_TITLES]
+    figure = list(dict.fromkeys(t for t in figure if t))
+    panels = [t for t in dict.fromkeys(panels) if t and t not in figure]
+    if figure or panels:
+        text = "; ".join(figure)
+        if panels:
+            text += ("; panels: " if figure else "") + "; ".join(panels)
+        return _clip("Figure: " + text)
     lines = [line.strip() for line in source.splitlines()]
     first = next((line for line in lines if line and not line.startswith(("%", "!"))), "")
     first = first.lstrip("#").strip() or "a plot"
@@ -163,6 +170,7 @@ def _string_at(source: str, position: int) -> str:
     literal = source[position:end + len(quote)]
     if "f" in prefix.lower():
         body = source[start:end]
+        # a value the code fills in is shown as "…" (it is in the figure itself)
         text = re.sub(r"\{\{|\}\}|\{[^{}]*\}", lambda m: m.group(0)[0] if m.group(0) in ("{{", "}}") else "…",
                       body)
     else:
@@ -262,9 +270,12 @@ exclude_patterns = []
 """
 
 CSS = """\
-.hp-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); gap: 1rem; }
-.hp-card { border: 1px solid var(--pst-color-border); border-radius: .5rem; padding: .8rem 1rem; }
-.hp-card > p:first-child { font-size: 1.1rem; }
+div.hp-cards.container { display: grid; grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr));
+  gap: 1rem; padding: 0; margin: 1rem 0; max-width: none; }
+div.hp-card.container { border: 1px solid var(--pst-color-border); border-radius: .5rem;
+  padding: .8rem 1rem; margin: 0; max-width: none; }
+div.hp-card.container > p:first-child { font-size: 1.15rem; margin-bottom: .4rem; }
+div.hp-card.container > p:last-child { margin-bottom: 0; }
 .hp-planned { color: var(--pst-color-text-muted); }
 """
 
@@ -318,7 +329,9 @@ def write_source(site: Site, source: Path) -> None:
         destination = source / page.target
         destination.parent.mkdir(parents=True, exist_ok=True)
         if page.notebook is not None:
-            nbformat.write(with_alt_text(page.notebook), destination)
+            notebook = with_alt_text(page.notebook)
+            notebook.metadata.setdefault("language_info", {"name": "python"})  # the course's language
+            nbformat.write(notebook, destination)
         else:
             text = markdown_with_alt(page.text or "")
             if page.children:

@@ -42,9 +42,8 @@ def run(args: argparse.Namespace) -> int:
     except PublishError as error:
         print(f"healthpath site: {error}", file=sys.stderr)
         return 2
-    unlinked = [w for w in built.warnings if "xref_missing" in w]
-    if unlinked:
-        print(f"healthpath site: {len(unlinked)} links point outside the site and are shown as text, "
-              f"e.g. {unlinked[0]}", file=sys.stderr)
+    if built.unlinked:
+        print(f"healthpath site: {len(built.unlinked)} links point outside the site and are shown as text, "
+              f"e.g. {built.unlinked[0]}", file=sys.stderr)
     print(f"healthpath site: {built.summary()}")
     return 0
