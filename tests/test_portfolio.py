@@ -222,7 +222,7 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import RocCurveDisplay, roc_auc_score
+from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -271,11 +271,13 @@ print(f"ROC-AUC {auc:.3f} (95% interval {lower:.3f} to {upper:.3f}) on {len(test
 
 FIGURE = '''\
 fig, ax = plt.subplots(figsize=(5, 5))
-RocCurveDisplay.from_predictions(truth, risk, ax=ax, color="#0072B2", name="logistic regression")
+false_positive_rate, sensitivity, _ = roc_curve(truth, risk)
+ax.plot(false_positive_rate, sensitivity, color="#0072B2", label="logistic regression")
 ax.plot([0, 1], [0, 1], linestyle="--", color="#999999")
 ax.set_title("ROC curve on the held-out patients")
 ax.set_xlabel("1 - specificity (false positive rate)")
 ax.set_ylabel("sensitivity (true positive rate)")
+ax.legend()
 plt.show()
 '''
 
@@ -345,7 +347,9 @@ def test_a_fresh_learner_goes_from_new_project_to_a_portfolio_in_chromium(tmp_pa
         card.get_by_role("link", name="heart-check").click()
         playwright.expect(page).to_have_url(address + "projects/heart-check/README.html")
         page.get_by_role("link", name="Model card: heart-check").first.click()
-        playwright.expect(page.locator("h1")).to_contain_text("Model card: heart-check")
+        heading = page.get_by_role("heading", name="Model card: heart-check", level=1)
+        playwright.expect(heading).to_be_visible()
+        playwright.expect(page).to_have_url(address + "projects/heart-check/model-card.html")
         page.goto(address + "projects/heart-check/notebooks/01-analysis.html")
         figure = page.get_by_alt_text("Figure: ROC curve on the held-out patients")
         playwright.expect(figure).to_be_visible()
