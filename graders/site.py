@@ -21,11 +21,13 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from graders.lessons import EXECUTED_FOLDER, LessonSetupError, executed_copy, run_lesson
+from healthpath import project as projects
 from healthpath.course import MODULE_IDS
+from healthpath.portfolio import rendered_notebook
 from healthpath.publish import Built, Page, PublishError, Site, build, read_notebook, sources
 
 TITLE = "The Machine Learning Pathway for Health-Tech Professionals"
-SKIPPED = {".ipynb_checkpoints", "__pycache__", "build", ".pytest_cache", "results", "data"}
+SKIPPED = {"__pycache__", "build", "site", "_build"}  # and hidden folders
 
 
 def lessons_of(module: Path) -> list[Path]:
@@ -87,9 +89,10 @@ def course_site(root: Path, executed: Path, log: Callable[[str], None] = print) 
             continue
         target = f"modules/{module_id}/README.md"
         children = [f"modules/{module_id}/{lesson.name}" for lesson in lessons]
-        others = sorted(p for p in folder.rglob("*.md") if p != readme and not SKIPPED & set(
-            p.relative_to(folder).parts[:-1]))
+        others = sorted(p for p in folder.rglob("*.md") if p != readme and _published(p.relative_to(folder)))
         children += [f"modules/{module_id}/{p.relative_to(folder).as_posix()}" for p in others]
+        shown = _example_notebooks(folder, log)
+        children += [f"modules/{module_id}/{relative}" for relative in shown]
         release = root / "release" / module_id
         exercises = sorted(release.glob("*.ipynb")) if release.is_dir() else []
         children += [f"release/{module_id}/{p.name}" for p in exercises]
@@ -99,6 +102,8 @@ def course_site(root: Path, executed: Path, log: Callable[[str], None] = print) 
                               notebook=executed_lesson(root, lesson, executed, log)))
         pages += [Page(f"modules/{module_id}/{p.relative_to(folder).as_posix()}", origin=p,
                        text=p.read_text(encoding="utf-8")) for p in others]
+        pages += [Page(f"modules/{module_id}/{relative}", notebook=nb, origin=folder / relative)
+                  for relative, nb in shown.items()]
         pages += [Page(f"release/{module_id}/{p.name}", notebook=read_notebook(p), origin=p)
                   for p in exercises]
         count = f"{len(lessons)} lesson" + ("s" if len(lessons) != 1 else "") if lessons else (
@@ -129,6 +134,33 @@ def course_site(root: Path, executed: Path, log: Callable[[str], None] = print) 
                 "caveats of every dataset the lessons use.\n" if datasets else ""))
     pages.insert(0, Page("index.md", text=index, children=children))
     return Site(TITLE, pages, _linked_files(root, pages))
+
+
+def _published(relative: Path) -> bool:
+    return not any(part in SKIPPED or part.startswith(".") for part in relative.parts[:-1])
+
+
+def _example_notebooks(folder: Path, log: Callable[[str], None]) -> dict:
+    """The notebooks of the example projects in a module's folder (each a folder with project.toml),
+    as the portfolio shows them: those saved with their outputs (or run by their run.py)."""
+    shown = {}
+    for config in sorted(folder.glob("*/**/project.toml")):
+        project = config.parent
+        if not _published(project.relative_to(folder) / "x"):
+            continue
+        try:
+            notebooks = projects.config(project)["notebooks"]
+        except projects.ProjectError as error:
+            log(f"site: warning: {error}")
+            continue
+        for relative in notebooks:
+            try:
+                nb = rendered_notebook(project, relative, [])
+            except PublishError as error:
+                log(f"site: {project.relative_to(folder.parent.parent)}: not shown: {error}")
+                continue
+            shown[(project.relative_to(folder) / relative).as_posix()] = nb
+    return shown
 
 
 def _linked_files(root: Path, pages: list[Page]) -> dict[str, Path]:
