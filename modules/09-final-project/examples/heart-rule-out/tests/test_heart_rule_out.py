@@ -2,7 +2,13 @@
 
 import numpy as np
 import pytest
-from heart_rule_out import bootstrap_interval, sensitivity_specificity, threshold_for_sensitivity
+from heart_rule_out import (
+    bootstrap_interval,
+    roc_auc,
+    sensitivity_specificity,
+    threshold_for_sensitivity,
+    wilson_interval,
+)
 from sklearn.metrics import roc_auc_score
 
 
@@ -48,3 +54,22 @@ def test_the_bootstrap_interval_holds_the_estimate_and_is_reproducible():
 def test_the_bootstrap_refuses_one_outcome():
     with pytest.raises(ValueError, match="both outcomes"):
         bootstrap_interval([1, 1, 1], [0.2, 0.4, 0.6], roc_auc_score)
+
+
+def test_roc_auc_agrees_with_scikit_learn_with_ties():
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 2, 80)
+    scores = np.round(labels + rng.normal(0, 1, 80), 1)  # rounded: ties between patients
+    assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores))
+    with pytest.raises(ValueError, match="both outcomes"):
+        roc_auc([1, 1], [0.2, 0.3])
+
+
+def test_wilson_interval_matches_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for successes, total in [(40, 46), (7, 7), (0, 12), (3, 29)]:
+        expected = proportion_confint(successes, total, alpha=0.05, method="wilson")
+        assert wilson_interval(successes, total) == pytest.approx(expected, abs=1e-6)
+    with pytest.raises(ValueError, match="successes"):
+        wilson_interval(5, 4)
