@@ -156,8 +156,9 @@ def _example_notebooks(folder: Path, log: Callable[[str], None]) -> dict:
         for relative in notebooks:
             try:
                 nb = rendered_notebook(project, relative, [])
-            except PublishError as error:
-                log(f"site: {project.relative_to(folder.parent.parent)}: not shown: {error}")
+            except PublishError:
+                log(f"site: {(project / relative).relative_to(folder.parent.parent)} is not shown: it was "
+                    "saved without outputs (its links show as text)")
                 continue
             shown[(project.relative_to(folder) / relative).as_posix()] = nb
     return shown

@@ -130,17 +130,18 @@ _TITLE_KEYWORD = re.compile(r"""\btitle\s*=\s*""")
 _NOT_FIGURE_TITLES = {"legend", "dict", "Legend", "text", "annotate", "table", "dropdown"}
 
 
-def figure_alt(source: str) -> str:
+def figure_alt(source: str, section: str = "") -> str:
     """Alt text for the figures a code cell makes, from its source: the titles it sets (the
     figure's ``suptitle``, then its panels' ``set_title``/``plt.title``, else a ``title=``
-    argument of a plotting call), else "Figure made by the code above: <its first line>"."""
+    argument of a plotting call), else "Figure made by the code above: <its first line>" (with the
+    ``section`` it is in, when given)."""
     figure = [_string_at(source, m.end()) for m in _SUPTITLE.finditer(source)]
     panels = [_string_at(source, m.end()) for m in _TITLE_CALL.finditer(source)]
     if not figure and not panels:
         panels = [_string_at(source, m.end()) for m in _TITLE_KEYWORD.finditer(source)
                   if _enclosing_call(source, m.start()) not in _NOT_FIGURE_TITLES]
-    figure = list(dict.fromkeys(t for t in figure if t))
-    panels = [t for t in dict.fromkeys(panels) if t and t not in figure]
+    figure = list(dict.fromkeys(t for t in figure if _worded(t)))
+    panels = [t for t in dict.fromkeys(panels) if _worded(t) and t not in figure]
     if figure or panels:
         text = "; ".join(figure)
         if panels:
@@ -149,7 +150,13 @@ def figure_alt(source: str) -> str:
     lines = [line.strip() for line in source.splitlines()]
     first = next((line for line in lines if line and not line.startswith(("%", "!"))), "")
     first = first.lstrip("#").strip() or "a plot"
-    return _clip(f"Figure made by the code above: {first}")
+    where = f" in “{section}”" if section else ""
+    return _clip(f"Figure{where} made by the code above: {first}")
+
+
+def _worded(title: str) -> bool:
+    """Whether a title says something once the values the code fills in ("…") are left out."""
+    return bool(re.search(r"[^\W\d_]{3,}", title))
 
 
 def _string_at(source: str, position: int) -> str:
@@ -208,7 +215,12 @@ def with_alt_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` in which every code cell with an image output has alt text for it in its
     metadata (``mystnb.image.alt``, which MyST-NB gives the ``<img>``), unless it has some already."""
     nb = copy.deepcopy(nb)
+    section = ""
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", cell.source, re.M)
+            section = re.sub(r"[*_`]", "", headings[-1]).strip() if headings else section
+            continue
         if cell.cell_type != "code":
             continue
         if not any(mime in output.get("data", {}) for output in cell.get("outputs", [])
@@ -216,7 +228,7 @@ def with_alt_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         options = cell.metadata.setdefault("mystnb", {}).setdefault("image", {})
         if not str(options.get("alt", "")).strip():
-            options["alt"] = figure_alt(cell.source)
+            options["alt"] = figure_alt(cell.source, section)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = markdown_with_alt(cell.source)

@@ -54,7 +54,10 @@ class Crawl:
 
 
 def looks_like_a_path(text: str) -> bool:
-    return bool(re.search(r"(^|[\s/])[\w.-]+\.(png|jpe?g|gif|svg|webp)\b", text, re.I)) or "/" in text.strip()
+    """Whether alt text is a file's name or path rather than words ("g/L" in a sentence is words)."""
+    text = text.strip()
+    return bool(re.search(r"[\w.-]+\.(png|jpe?g|gif|svg|webp)\b", text, re.I)
+                or (" " not in text and "/" in text) or re.fullmatch(r"[0-9a-f]{16,}", text))
 
 
 def crawl(site: Path) -> Crawl:
