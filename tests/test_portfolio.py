@@ -179,8 +179,21 @@ def test_a_folder_of_other_files_is_never_overwritten(tmp_path):
     assert [p.name for p in (tmp_path / "site").iterdir()] == ["thesis.docx"]
 
 
-def test_no_project_given_is_a_usage_error():
+def test_no_project_given_is_a_usage_error_and_the_help_says_what_to_run_first():
     assert portfolio("--out", "site").returncode == 2
+    helped = portfolio("-h")
+    assert helped.returncode == 0 and "python run.py" in helped.stdout and "GitHub Pages" in helped.stdout
+
+
+def test_it_works_in_the_learner_edition(learner_edition, tmp_path):
+    script = (learner_edition.root / "course").read_text()
+    assert script.index("  portfolio)") < script.index("  *)")  # before the instructor's commands
+    folder = saved_project(tmp_path)
+    built = subprocess.run([sys.executable, "-m", "healthpath.portfolio", str(folder), "--out",
+                            str(tmp_path / "site")], cwd=learner_edition.root, env={
+                               **os.environ, **learner_edition.environment}, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "site" / "projects" / "heart-check" / "notebooks" / "01-analysis.html").is_file()
 
 
 @pytest.mark.parametrize("source, alt", [
