@@ -187,10 +187,12 @@ def _kill_tree(process: subprocess.Popen) -> None:
 
 def run_lessons(paths: list[Path], workers: int = 2, keep_in: Path | None = None) -> list[LessonRun]:
     """Run ``paths`` with ``workers`` lessons at a time; results in the order of ``paths``. With
-    ``keep_in``, each executed notebook is kept there as ``<module>/<lesson>.ipynb``."""
+    ``keep_in``, each executed lesson (a notebook in ``modules/<module>/``) is kept there as
+    ``<module>/<lesson>.ipynb``."""
 
     def run(path: Path) -> LessonRun:
-        return run_lesson(path, keep=executed_copy(keep_in, path) if keep_in is not None else None)
+        lesson = keep_in is not None and Path(path).resolve().parent.parent.name == "modules"
+        return run_lesson(path, keep=executed_copy(keep_in, path) if lesson else None)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(run, paths))
