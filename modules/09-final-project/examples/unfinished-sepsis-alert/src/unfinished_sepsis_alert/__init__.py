@@ -12,11 +12,12 @@ def news2_partial(vitals: pd.DataFrame) -> pd.Series:
 
     Royal College of Physicians. National Early Warning Score (NEWS) 2, 2017,
     https://www.rcp.ac.uk/improving-care/resources/national-early-warning-score-news-2/. A missing
-    value scores 0 (as if normal), so the score is a lower bound.
+    value scores 0 (as if normal), so the score is a lower bound. Values are read as they are charted
+    (whole numbers; temperature to one decimal), so that no value falls between two bands.
     """
 
-    def points(values, bands):
-        values = pd.to_numeric(values, errors="coerce").astype(float)
+    def points(values, bands, decimals=0):
+        values = pd.to_numeric(values, errors="coerce").astype(float).round(decimals)
         score = np.zeros(len(values))
         for low, high, value in bands:
             score[((values >= low) & (values <= high)).to_numpy()] = value
@@ -31,7 +32,9 @@ def news2_partial(vitals: pd.DataFrame) -> pd.Series:
             vitals["heart_rate"], [(-inf, 40, 3), (41, 50, 1), (91, 110, 1), (111, 130, 2), (131, inf, 3)]
         )
         + points(
-            vitals["temperature"], [(-inf, 35.0, 3), (35.05, 36.0, 1), (38.05, 39.0, 1), (39.05, inf, 2)]
+            vitals["temperature"],
+            [(-inf, 35.0, 3), (35.1, 36.0, 1), (38.1, 39.0, 1), (39.1, inf, 2)],
+            decimals=1,
         )
     )
     return pd.Series(total.astype(int), index=vitals.index, name="news2_partial")
