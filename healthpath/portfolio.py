@@ -8,7 +8,8 @@ data card and its model card. It is ready for GitHub Pages: copy DIR's contents 
 folder Pages serves (``.nojekyll`` is there, every link is relative).
 
 The notebooks shown are the executed copies that ``python run.py`` writes under ``build/`` when
-they exist, else the notebook as saved when it has outputs; the builder never runs a notebook
+they exist (and are of the notebook's current version), else the notebook as saved when it has
+outputs, else an earlier run's copy with a warning; the builder never runs a notebook
 (:mod:`healthpath.publish`, Sphinx with MyST-NB and the Jupyter Book theme, which builds offline).
 A portfolio is public, so a project is refused when a file looks like patient data or a secret
 (the check-project item (f)); data files, the split's patient ids and build files are never
@@ -138,10 +139,12 @@ def rendered_notebook(folder: Path, relative: str, warnings: list[str]) -> nbfor
     executed_path = folder / "build" / relative
     if executed_path.is_file():
         executed = read_notebook(executed_path)
-        if sources(executed) != sources(saved):
+        if sources(executed) == sources(saved):
+            return executed
+        if not has_outputs(saved):
             warnings.append(f"{executed_path} is from an earlier version of {relative}: the site shows "
                             f"that run's results; run python run.py in {folder} again to update them")
-        return executed
+            return executed
     if has_outputs(saved):
         return saved
     raise PublishError(f"{saved_path} has no outputs and has no executed copy ({executed_path}): "

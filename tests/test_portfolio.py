@@ -111,16 +111,27 @@ def test_the_saved_notebook_is_shown_when_it_has_outputs_and_no_executed_copy(tm
     assert "0.812 as saved" in shown
 
 
-def test_an_executed_copy_from_an_earlier_version_is_shown_with_a_warning(tmp_path):
+def test_an_executed_copy_of_an_earlier_version_gives_way_to_the_saved_outputs_or_is_shown_with_a_warning(
+        tmp_path):
     folder = saved_project(tmp_path)
     old = nbformat.read(folder / "notebooks" / "01-analysis.ipynb", as_version=4)
     old.cells[3].source = "print(round(auc, 2))"
+    old.cells[3].outputs[0]["text"] = "0.81 from an earlier run\n"
     (folder / "build" / "notebooks").mkdir(parents=True)
     nbformat.write(old, folder / "build" / "notebooks" / "01-analysis.ipynb")
+    page = tmp_path / "site" / "projects" / "heart-check" / "notebooks" / "01-analysis.html"
+    built = portfolio(folder, "--out", tmp_path / "site")
+    assert built.returncode == 0 and "warning" not in built.stderr, built.stderr
+    assert "0.812 as saved" in page.read_text()
+    saved = nbformat.read(folder / "notebooks" / "01-analysis.ipynb", as_version=4)
+    for cell in saved.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    nbformat.write(saved, folder / "notebooks" / "01-analysis.ipynb")
     built = portfolio(folder, "--out", tmp_path / "site")
     assert built.returncode == 0, built.stderr
     assert "is from an earlier version of notebooks/01-analysis.ipynb" in built.stderr
-    assert "run python run.py in" in built.stderr
+    assert "run python run.py in" in built.stderr and "from an earlier run" in page.read_text()
 
 
 def test_a_folder_that_is_not_a_project_is_refused(tmp_path):
