@@ -308,11 +308,14 @@ def build(site: Site, out: Path | str, *, jobs: int = 1) -> Built:
     with tempfile.TemporaryDirectory(prefix="healthpath-site-") as scratch:
         source = Path(scratch) / "source"
         write_source(site, source)
+        # beside ``out`` (one file system: the site moves into place whole); MyST-NB writes its
+        # jupyter_execute/ beside the HTML folder, so inside this one too
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
         try:
-            warnings = run_sphinx(source, staging, Path(scratch), jobs)
-            finish(staging)
-            replace(out, staging)
+            html = staging / "html"
+            warnings = run_sphinx(source, html, Path(scratch), jobs)
+            finish(html)
+            replace(out, html)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

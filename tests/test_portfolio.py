@@ -100,7 +100,7 @@ def test_a_saved_project_becomes_a_site_ready_for_github_pages(tmp_path):
     (folder / "notebooks" / "01-analysis.ipynb").write_text("{not json")
     again = portfolio(folder, "--out", site)
     assert again.returncode == 2 and (site / "index.html").read_text() == index
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["heart-check", "site"]  # nothing else beside it
 
 
 def test_the_saved_notebook_is_shown_when_it_has_outputs_and_no_executed_copy(tmp_path):
