@@ -241,7 +241,7 @@ def starter_notebook(name: str, package: str) -> str:
            "Each section follows the project report template of module 8 "
            "(`modules/08-real-world-projects/report-template.md`, built on TRIPOD+AI, "
            "https://doi.org/10.1136/bmj-2023-078378). Replace every `TODO`."),
-        code("import sys\n\nimport numpy as np\n\n"
+        code("import sys\n\nimport numpy as np\n"
              "from healthpath import check, data, model_card, project  # noqa: F401 (check: self-checks)\n\n"
              "SEED = 2024  # every random choice below uses it\nrng = np.random.default_rng(SEED)\n"
              "ROOT = project.root()  # the project's folder (the one with project.toml)\n"
@@ -946,9 +946,9 @@ def main() -> int:
     for name in settings.get("notebooks", ["notebooks/01-analysis.ipynb"]):
         notebook = ROOT / name
         print(f"running {name}", flush=True)
-        done = subprocess.run([sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute",
-                               "--output-dir", str(ROOT / "build" / notebook.parent.relative_to(ROOT)),
-                               str(notebook)], cwd=notebook.parent)
+        output_dir = ROOT / "build" / notebook.parent.relative_to(ROOT)
+        command = [sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute"]
+        done = subprocess.run([*command, "--output-dir", str(output_dir), str(notebook)], cwd=notebook.parent)
         if done.returncode:
             return 1
     tests = ROOT / "tests"
