@@ -241,7 +241,7 @@ def starter_notebook(name: str, package: str) -> str:
            "Each section follows the project report template of module 8 "
            "(`modules/08-real-world-projects/report-template.md`, built on TRIPOD+AI, "
            "https://doi.org/10.1136/bmj-2023-078378). Replace every `TODO`."),
-        code("import sys\n\nimport numpy as np\n"
+        code("import sys\n\nimport numpy as np\n\n"
              "from healthpath import check, data, model_card, project  # noqa: F401 (check: self-checks)\n\n"
              "SEED = 2024  # every random choice below uses it\nrng = np.random.default_rng(SEED)\n"
              "ROOT = project.root()  # the project's folder (the one with project.toml)\n"
