@@ -125,3 +125,38 @@ def test_it_opens_in_chromium_and_a_learner_reaches_a_lesson_from_the_home_page(
         assert page.errors == [] and page.failed == [], (page.errors, page.failed)
         outside = {re.sub(r"^(https?://[^/]+).*", r"\1", url) for url in page.outside}
         assert outside <= {"https://cdn.jsdelivr.net"}, outside  # MathJax, for the formulas, only
+
+
+def test_a_lesson_without_a_current_executed_copy_runs_once_and_its_copy_is_kept(tmp_path):
+    """A small course: one module with one lesson (the others planned). The first build runs the
+    lesson and keeps its copy; the next uses it; a changed lesson runs again, once."""
+    from graders.site import build_course_site
+
+    course = tmp_path / "course"
+    module = course / "modules" / "01-python-fundamentals"
+    module.mkdir(parents=True)
+    (course / "datasets").mkdir()
+    (module / "README.md").write_text("# Module 1: Python\n\n[The lesson](01-sums.ipynb)\n")
+    lesson = module / "01-sums.ipynb"
+    cells = [nbformat.v4.new_markdown_cell("# Lesson 1: sums"), nbformat.v4.new_code_cell("print(6 * 7)")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), lesson)
+    executed, said = tmp_path / "executed", []
+    built = build_course_site(course, tmp_path / "site", executed, log=said.append)
+    ran = [line for line in said if "running it once" in line]
+    assert ran == [f"site: no executed copy of modules/01-python-fundamentals/01-sums.ipynb in {executed}; "
+                   "running it once"]
+    assert (executed / "01-python-fundamentals" / "01-sums.ipynb").is_file()
+    page = built.out / "modules" / "01-python-fundamentals" / "01-sums.html"
+    assert "42" in page.read_text()
+    index = (built.out / "index.html").read_text()
+    assert 'href="modules/01-python-fundamentals/README.html"' in index and index.count("(planned)") == 8
+
+    said.clear()
+    build_course_site(course, tmp_path / "site", executed, log=said.append)
+    assert said == []
+    nb = nbformat.read(lesson, as_version=4)
+    nb.cells[1].source = "print(6 * 8)"
+    nbformat.write(nb, lesson)
+    build_course_site(course, tmp_path / "site", executed, log=said.append)
+    assert len(said) == 1 and "is from an earlier version of" in said[0], said
+    assert "48" in page.read_text()
