@@ -99,6 +99,7 @@ def read_project(path: Path | str) -> Project:
             found.pages[relative] = file.read_text(encoding="utf-8")
         else:
             found.files[relative] = file
+    found.pages[card.relative_to(folder).as_posix()] = card.read_text(encoding="utf-8")  # even if ignored
     return found
 
 
