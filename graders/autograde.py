@@ -40,7 +40,7 @@ from traitlets.config import Config
 
 from graders import hidden_cases, reference
 from graders.course import Course, CourseError
-from graders.execute import cache_key, run_notebook
+from graders.execute import cache_key, run_digest, run_notebook
 from graders.hand_grading import points_awaiting
 from graders.preprocessors.sandboxed_execute import execution_cache, use_bwrap
 from graders.sandbox import Limits, Sandbox
@@ -116,7 +116,9 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
             raise CourseError(f"no submission of {assignment} in {submitted} for: {', '.join(unknown)}")
         found = [s for s in found if s in students]
     cases = hidden_cases.build(course.root, course.directory("source") / assignment)
-    source_digest = _digest_files(course.directory("source") / assignment, cases.digest)
+    settings = Sandbox(config=config)
+    context = cases.digest + run_digest(settings.limits())  # what else determines every run
+    source_digest = _digest_files(course.directory("source") / assignment, context)
     run = Run()
     todo = []
     for student in found:
@@ -127,10 +129,9 @@ def grade(course: Course, assignment: str, *, students: list[str] | None = None,
             todo.append((student, digest))
     if not todo:
         return run
-    settings = Sandbox(config=config)
     sandbox = use_bwrap(settings)
     released = _Released(course, assignment, notebooks)
-    prepared = (_prepare(course, config, assignment, student, digest, released, cases.digest)
+    prepared = (_prepare(course, config, assignment, student, digest, released, context)
                 for student, digest in todo)
     with tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission",
               disable=not progress) as bar:
@@ -231,7 +232,7 @@ class _Released:
 
 
 def _prepare(course: Course, config: Config, assignment: str, student: str, digest: str,
-             released: _Released, cases_digest: str) -> _Prepared:
+             released: _Released, context: str) -> _Prepared:
     """Read and sanitize each notebook of a submission as nbgrader will; note what is malformed."""
     item = _Prepared(student, digest, [], {})
     folder = course.directory("submitted") / student / assignment
@@ -268,7 +269,7 @@ def _prepare(course: Course, config: Config, assignment: str, student: str, dige
             item.unusable = True
             continue
         item.notes += [f"{name}.ipynb: {warning}" for warning in warnings]
-        item.executions[cache_key(prepared, cases_digest)] = json.loads(json.dumps(prepared))
+        item.executions[cache_key(prepared, context)] = json.loads(json.dumps(prepared))
     return item
 
 
@@ -365,7 +366,7 @@ def _execute_all(course: Course, assignment: str, notebooks: list[str], prepared
     cache = execution_cache(course.root)
     sources = [source for source in (course.directory("source") / assignment / f"{name}.ipynb"
                                      for name in notebooks)
-               if not reference.cache_path(source, course.root, cases).exists()]
+               if not reference.cache_path(source, course.root, cases, limits).exists()]
     # fork: a worker starts at once with this process's modules, where a spawned one would spend
     # seconds importing nbgrader again; workers only start sandboxes and write the cache, so they
     # need no lock that another thread of this process (tqdm's monitor) could hold. The pool forks

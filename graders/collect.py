@@ -104,10 +104,15 @@ def _submission_files(entry: Path, assignment: str, unpacked: Path) -> dict[str,
                      if not info.is_dir() and "__MACOSX" not in info.filename]
             if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
                 raise ValueError(f"it would unpack to more than {MAX_UNPACKED_BYTES // 2**20} MB")
+            seen: dict[Path, str] = {}
             for info in infos:
                 relative = _kept_path(Path(info.filename))
                 if relative is None:
                     continue
+                if relative in seen:
+                    raise ValueError(f"it holds two files that would both be {relative} "
+                                     f"({seen[relative]} and {info.filename}); keep one")
+                seen[relative] = info.filename
                 target = unpacked / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(info))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -228,10 +229,25 @@ def read_observations(path: Path, cap: int) -> tuple[list[dict[str, Any]], list[
     return observations, problems
 
 
-def cache_key(nb: NotebookNode, cases_digest: str = "") -> str:
-    """sha256 of the notebook's cell ids, types and sources, of the hidden cases it is given and of
-    the kernel's thread settings (what determines an execution)."""
-    digest = hashlib.sha256(cases_digest.encode() + json.dumps(KERNEL_THREADS).encode())
+@functools.lru_cache
+def run_digest(limits: Limits) -> str:
+    """sha256 of what, beside the notebook and its hidden cases, determines a run: the limits, the
+    kernel's thread settings, the pinned environment (``constraints.txt``), the data
+    (``datasets/SHA256SUMS``) and the course package's code."""
+    root = sandboxing.package_root()
+    digest = hashlib.sha256(json.dumps([asdict(limits), KERNEL_THREADS]).encode())
+    files = [root / "constraints.txt", root / "datasets" / "SHA256SUMS",
+             *sorted((root / "healthpath").rglob("*.py"))]
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return digest.hexdigest()
+
+
+def cache_key(nb: NotebookNode, context: str = "") -> str:
+    """sha256 of the notebook's cell ids, types and sources and of ``context``: the digests of its
+    hidden cases and of the run's settings (:func:`run_digest`), all that determines an execution."""
+    digest = hashlib.sha256(context.encode())
     for cell in nb.cells:
         digest.update(json.dumps([cell.get("id"), cell.cell_type, cell.source]).encode("utf-8"))
     return digest.hexdigest()

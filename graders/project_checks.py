@@ -20,6 +20,8 @@ from typing import Any
 
 from nbformat import NotebookNode
 
+from graders.execute import run_digest
+from graders.sandbox import Limits
 from healthpath import project
 
 PROJECT_FOLDER = "project"
@@ -36,8 +38,9 @@ def has_checker_cells(nb: NotebookNode) -> bool:
 
 
 def digest(folder: Path) -> str:
-    """sha256 of the checker's code and of every file the checker would copy from ``folder``."""
-    hashed = hashlib.sha256(Path(project.__file__).read_bytes())
+    """sha256 of every file the checker would copy from ``folder`` and of what else decides the
+    check: the checker's code, the environment and the data (:func:`graders.execute.run_digest`)."""
+    hashed = hashlib.sha256(run_digest(Limits()).encode())
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part in project.SKIPPED_FOLDERS for part in relative.parts) or path.is_dir():

@@ -17,7 +17,7 @@ from typing import Any
 
 import nbformat
 
-from graders.execute import KERNEL_THREADS, run_notebook
+from graders.execute import run_digest, run_notebook
 from graders.hidden_cases import HiddenCases
 from graders.sandbox import Limits
 from graders.verdict import attribute
@@ -43,10 +43,11 @@ def cache_folder(course_root: Path) -> Path:
     return Path(course_root) / "nbgrader_work" / "reference"
 
 
-def cache_path(source: Path, course_root: Path, cases: HiddenCases) -> Path:
-    """Where the reference of ``source`` run with ``cases`` is cached."""
+def cache_path(source: Path, course_root: Path, cases: HiddenCases, limits: Limits) -> Path:
+    """Where the reference of ``source`` run with ``cases`` and ``limits`` is cached (keyed by the
+    run's settings too, :func:`graders.execute.run_digest`)."""
     digest = hashlib.sha256(Path(source).read_bytes() + b"\0" + cases.digest.encode()
-                            + json.dumps(KERNEL_THREADS).encode()).hexdigest()
+                            + run_digest(limits).encode()).hexdigest()
     return cache_folder(course_root) / f"{digest}.json"
 
 
@@ -59,7 +60,7 @@ def load_or_compute(source: Path, course_root: Path, cases: HiddenCases, *, limi
     crashes.
     """
     data = Path(source).read_bytes()
-    cached = cache_path(source, course_root, cases)
+    cached = cache_path(source, course_root, cases, limits)
     if cached.exists():
         return Reference(**json.loads(cached.read_text(encoding="utf-8")))
     nb = nbformat.reads(data.decode("utf-8"), as_version=4)

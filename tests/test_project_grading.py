@@ -105,3 +105,13 @@ def test_a_zip_that_unpacks_too_large_or_climbs_out_is_refused(tmp_path, monkeyp
     monkeypatch.setattr(collect, "MAX_UNPACKED_BYTES", 5_000)
     with pytest.raises(ValueError, match="would unpack to more than"):
         collect._submission_files(archive, "09-final-project", tmp_path / "unpacked")
+
+
+def test_a_zip_with_two_files_of_one_name_is_refused_not_overwritten(tmp_path):
+    archive = tmp_path / "carol.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("draft/09-final-project.ipynb", "{}")
+        zipped.writestr("final/09-final-project.ipynb", "{}")
+    (tmp_path / "unpacked").mkdir()
+    with pytest.raises(ValueError, match="two files that would both be 09-final-project.ipynb"):
+        collect._submission_files(archive, "09-final-project", tmp_path / "unpacked")

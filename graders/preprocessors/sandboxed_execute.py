@@ -12,7 +12,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from graders import hidden_cases, project_checks, reference, verdict
-from graders.execute import Execution, ExecutionCache, cache_key, run_notebook
+from graders.execute import Execution, ExecutionCache, cache_key, run_digest, run_notebook
 from graders.sandbox import Sandbox, SandboxUnavailable, bwrap_path
 
 
@@ -50,7 +50,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
         cases = hidden_cases.build(root, folder)
         cache = execution_cache(root)
-        key = cache_key(nb, cases.digest)
+        key = cache_key(nb, cases.digest + run_digest(settings.limits()))
         execution = cache.get(key)
         if execution is None:
             execution = run_notebook(nb, limits=settings.limits(), sandbox=sandbox, cases=cases.inputs)
