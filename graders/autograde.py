@@ -153,6 +153,7 @@ def _config(course: Course, sandbox_required: bool | None) -> Config:
                           "`use_verified_grading(c)`")
     if sandbox_required is not None:
         config.Sandbox.required = sandbox_required
+    config.SandboxedExecute.require_cached = True  # phase 1 ran every execution: phase 2 runs none
     return config
 
 

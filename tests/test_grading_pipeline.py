@@ -22,6 +22,7 @@ from nbgrader.api import Gradebook
 from graders.autograde import grade
 from graders.cli import main
 from graders.course import open_course
+from graders.preprocessors import sandboxed_execute
 
 TESTS = ("ex1-tests", "ex2-tests", "ex3-tests")
 
@@ -40,12 +41,19 @@ def gradebook_scores(course: Path) -> dict[str, dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """The whole fixture class collected and graded once, with two workers."""
+    """The whole fixture class collected and graded once, with two workers; phase 2 (nbgrader's
+    converter, in this process) may execute nothing: every execution comes from phase 1's pool."""
     folder = tmp_path_factory.mktemp("pipeline")
     course = new_course(folder)
     status, collected = cli("collect", "pilot", str(folder / "inbox"), "--course", str(course))
     assert status == 0, collected
-    status, output = cli("grade", "pilot", "--workers", "2", "--course", str(course))
+
+    def phase_2_executes(*args, **kwargs):
+        raise AssertionError("phase 2 executed a notebook")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sandboxed_execute, "run_notebook", phase_2_executes)
+        status, output = cli("grade", "pilot", "--workers", "2", "--course", str(course))
     assert status == 0, output
     return course, output
 

@@ -10,6 +10,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool
 
 from graders import hidden_cases, project_checks, reference, verdict
 from graders.execute import Execution, ExecutionCache, cache_key, run_digest, run_notebook
@@ -40,6 +41,10 @@ class SandboxedExecute(NbGraderPreprocessor):
     failed cell gets a ``HiddenCheckFailed`` error output.
     """
 
+    require_cached = Bool(False, help="Fail instead of running a notebook whose execution is not in "
+                                      "the cache (`healthpath grade` runs every execution first)."
+                          ).tag(config=True)
+
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         """Run (or look up) ``nb``, copy its outputs onto ``nb`` and judge its test cells."""
         settings = Sandbox(parent=self)
@@ -52,6 +57,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         cache = execution_cache(root)
         key = cache_key(nb, cases.digest + run_digest(settings.limits()))
         execution = cache.get(key)
+        if execution is None and self.require_cached:
+            raise CachedExecutionMissing(
+                f"{assignment}/{notebook}: the prepared notebook differs from the one executed before "
+                "(a grading error: the sanitize steps gave another notebook); nothing was run again")
         if execution is None:
             execution = run_notebook(nb, limits=settings.limits(), sandbox=sandbox, cases=cases.inputs)
             cache.put(key, execution)
@@ -71,6 +80,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         resources["healthpath"] = {"status": execution.status, "reason": execution.reason,
                                    "verdicts": {v.grade_id: asdict(v) for v in verdicts}}
         return nb, resources
+
+
+class CachedExecutionMissing(RuntimeError):
+    """Phase 2 of ``healthpath grade`` found no execution for a notebook phase 1 prepared."""
 
 
 def copy_outputs(nb: NotebookNode, execution: Execution) -> None:
