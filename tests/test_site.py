@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from graders import edition
+from graders.course import open_course
 from graders.lessons import EXECUTED_FOLDER, executed_copy, lesson_notebooks
 from healthpath.course import MODULE_IDS
 from healthpath.publish import IMAGE_MIME_TYPES, sources
@@ -95,6 +97,13 @@ def test_every_internal_link_resolves_and_every_image_has_alt_text(built):
     assert found.absolute == [], found.absolute[:20]
     assert found.bad_alt == [], found.bad_alt[:20]
     assert found.missing_anchors == [], found.missing_anchors[:20]
+
+
+def test_the_site_holds_no_solution_hidden_test_or_instructor_file(built):
+    # The site is public: the same rule as the learner edition (edition.leaks): no solution or
+    # hidden-test line in a released exercise's page, no whole region anywhere else.
+    out, _, _ = built
+    assert edition.leaks(open_course(ROOT), out) == []
 
 
 def test_it_opens_in_chromium_and_a_learner_reaches_a_lesson_from_the_home_page(built):
