@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -120,9 +121,12 @@ def run_notebook(nb: NotebookNode, *, limits: Limits, sandbox: bool = True,
             watchdog.start()
             ended = None
             try:
-                client.execute(cwd=str(project / cwd if project else scratch), stdout=log_file,
-                               stderr=log_file, env={"PATH": "/usr/bin:/bin"} if sandbox else env,
-                               preexec_fn=cgroups.confine)
+                # A fresh event loop for each run, closed after it: a loop kept in this process
+                # (nbclient's execute() keeps one per thread) would be shared, epoll and all, with
+                # the processes a grading pool forks from it later, and their runs would spin.
+                asyncio.run(client.async_execute(
+                    cwd=str(project / cwd if project else scratch), stdout=log_file, stderr=log_file,
+                    env={"PATH": "/usr/bin:/bin"} if sandbox else env, preexec_fn=cgroups.confine))
             except Exception as error:  # noqa: BLE001 - whatever the kernel does, the run gets a status
                 ended = error
             finally:
@@ -272,3 +276,4 @@ class ExecutionCache:
         temporary = self.folder / f".{key}.{os.getpid()}.tmp"
         temporary.write_text(json.dumps(execution.to_json()), encoding="utf-8")
         os.replace(temporary, self.folder / f"{key}.json")
+

@@ -424,8 +424,8 @@ def _run_in_grading_sandbox(project: Path, settings: dict) -> Run:
                                  cwd=str(notebook.parent.relative_to(project)))
         if execution.status == "timeout":
             break  # the time is over budget: check_run says so
-        executed = _with_outputs(nb, execution.outputs)
-        error = execution.reason if execution.status != "ok" else _first_error(executed)
+        error = execution.reason if execution.status != "ok" else _first_error(
+            _with_outputs(nb, execution.outputs))
         if error:
             errors.append(f"{name}: {error}")
             break

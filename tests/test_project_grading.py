@@ -115,3 +115,4 @@ def test_a_zip_with_two_files_of_one_name_is_refused_not_overwritten(tmp_path):
     (tmp_path / "unpacked").mkdir()
     with pytest.raises(ValueError, match="two files that would both be 09-final-project.ipynb"):
         collect._submission_files(archive, "09-final-project", tmp_path / "unpacked")
+
