@@ -26,6 +26,8 @@ from pathlib import Path
 import nbformat
 import psutil
 
+from healthpath.project import first_error
+
 BUDGET_SECONDS = 60
 DEEP_LEARNING_SECONDS = 90
 # The lessons that train a neural network on images or signals: the deep-learning module's and
@@ -116,7 +118,8 @@ def run_lesson(path: Path, environment: dict[str, str] | None = None, keep: Path
             stderr = f"stopped after {seconds * STOP_FACTOR + 30:g} s"
         elapsed = time.perf_counter() - started
         peak.stop()
-        error = first_error(nbformat.read(executed, as_version=4)) if executed.exists() else (
+        done = nbformat.read(executed, as_version=4) if executed.exists() else None
+        error = first_error(done, evalue_chars=500) if done is not None else (
             f"the run did not finish: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no message'}")
         if keep is not None and executed.exists():
             keep_copy(executed, Path(keep))
@@ -135,17 +138,6 @@ def keep_copy(executed: Path, destination: Path) -> None:
     partial = destination.with_name(f".{destination.name}.{os.getpid()}.{threading.get_ident()}.partial")
     shutil.copyfile(executed, partial)
     os.replace(partial, destination)
-
-
-def first_error(nb: nbformat.NotebookNode) -> str | None:
-    """The first failing cell of an executed notebook: its number, first line and the error."""
-    for number, cell in enumerate(nb.cells, start=1):
-        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            if output.get("output_type") == "error":
-                first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
-                return (f"cell {number} ({first_line[:60]!r}) raised {output.get('ename')}: "
-                        f"{str(output.get('evalue', '')).strip()[:500]}")
-    return None
 
 
 class _PeakMemory(threading.Thread):

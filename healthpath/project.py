@@ -381,7 +381,7 @@ def run_project(project: Path, settings: dict) -> Run:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             break
-        error = _first_error(_read_notebook(executed)) if executed.is_file() else (
+        error = first_error(_read_notebook(executed)) if executed.is_file() else (
             f"{name} did not run: {(stderr.strip().splitlines() or ['no message'])[-1][:300]}")
         executed.unlink(missing_ok=True)
         if error:
@@ -424,7 +424,7 @@ def _run_in_grading_sandbox(project: Path, settings: dict) -> Run:
                                  cwd=str(notebook.parent.relative_to(project)))
         if execution.status == "timeout":
             break  # the time is over budget: check_run says so
-        error = execution.reason if execution.status != "ok" else _first_error(
+        error = execution.reason if execution.status != "ok" else first_error(
             _with_outputs(nb, execution.outputs))
         if error:
             errors.append(f"{name}: {error}")
@@ -456,13 +456,15 @@ def _read_notebook(path: Path):
                            "and save it again") from error
 
 
-def _first_error(nb) -> str | None:
+def first_error(nb, evalue_chars: int = 300) -> str | None:
+    """The first failing cell of an executed notebook: its number, first line and the error (its
+    message cut at ``evalue_chars``); None when no cell failed. The lesson runner uses it too."""
     for number, cell in enumerate(nb.cells, start=1):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") == "error":
                 first = next((line for line in cell.source.splitlines() if line.strip()), "")
                 return (f"cell {number} ({first[:60]!r}) raised {output.get('ename')}: "
-                        f"{str(output.get('evalue', '')).strip()[:300]}")
+                        f"{str(output.get('evalue', '')).strip()[:evalue_chars]}")
     return None
 
 
